@@ -1,0 +1,1 @@
+"""The ``vmag`` command-line program."""

@@ -1,0 +1,243 @@
+"""The interface every magnifier implements, and the Eulerian pipeline the classical ones share.
+
+Data path of an Eulerian magnifier, top to bottom::
+
+    frames --decompose--> representation --signals--> per-band time series
+           --temporal filter--> filtered series --amplify + reconstruct--> frames
+
+``magnify`` runs it offline over a whole clip (any filter, zero-phase where the filter
+allows); ``stream`` runs it causally over an iterable of frames, holding O(1) frames
+(a block of ``chunk`` frames plus the filter's delay).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from vmag.errors import VmagError, check_alpha, check_band, check_choice, check_positive
+from vmag.temporal import FILTER_KINDS, TemporalFilter, make_filter
+
+#: ``progress(stage, done, total)``: called as work advances; ``total`` is 0 when unknown.
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One user-facing parameter of a magnifier (what ``vmag methods`` lists)."""
+
+    name: str
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+
+
+def option(default: Any, help: str, choices: tuple[str, ...] = ()) -> Any:
+    """A dataclass field that is also a documented user option."""
+    meta = {"help": help, "choices": choices}
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: default, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def check_frames(frames: np.ndarray) -> np.ndarray:
+    """A clip as (T, H, W, 3) float32 in [0, 1]."""
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise VmagError(f"frames must have shape (T, H, W, 3), got {frames.shape}")
+    if frames.dtype == np.uint8:
+        return frames.astype(np.float32) / 255.0
+    return frames.astype(np.float32, copy=False)
+
+
+def to_tensor(frames: np.ndarray) -> torch.Tensor:
+    """(B, H, W, 3) array -> (B, 3, H, W) float32 tensor (a copy, so callers may edit it)."""
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).contiguous()
+
+
+def to_frames(x: torch.Tensor) -> np.ndarray:
+    """(B, 3, H, W) tensor -> (B, H, W, 3) float32 array clipped to [0, 1]."""
+    return x.clamp_(0.0, 1.0).permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def batched(frames: Iterable[np.ndarray], n: int) -> Iterator[np.ndarray]:
+    """Consecutive blocks of ``n`` frames (the last may be shorter) as (B, H, W, 3) arrays."""
+    it = iter(frames)
+    while block := list(islice(it, n)):
+        yield check_frames(np.stack(block))
+
+
+@dataclass(kw_only=True)
+class Magnifier(ABC):
+    """A video magnifier: output motion (or colour change) = (1 + alpha) x the input's.
+
+    Subclasses are dataclasses whose fields made with :func:`option` are the method's
+    parameters; :func:`vmag.registry.register_magnifier` makes them findable by name.
+    """
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+
+    alpha: float = option(10.0, "magnification: output change = (1 + alpha) x input change")
+
+    def __post_init__(self) -> None:
+        self.alpha = check_alpha(self.alpha)
+
+    @classmethod
+    def options(cls) -> list[Option]:
+        """The method's parameters with defaults and help, in declaration order."""
+        out = []
+        for f in dataclasses.fields(cls):
+            if "help" not in f.metadata:
+                continue
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            out.append(Option(f.name, default, f.metadata["help"], f.metadata["choices"]))
+        return out
+
+    @abstractmethod
+    def magnify(
+        self, frames: np.ndarray, fps: float, progress: ProgressFn | None = None
+    ) -> np.ndarray:
+        """Magnify a whole clip (T, H, W, 3) in [0, 1]; returns the same shape, float32."""
+
+    @abstractmethod
+    def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
+        """Magnify frames one by one, causally, holding O(1) frames; yields (H, W, 3)."""
+
+
+@dataclass(kw_only=True)
+class EulerianMagnifier(Magnifier):
+    """Decompose each frame, filter each band over time, amplify, reconstruct.
+
+    Subclasses implement four hooks:
+
+    - ``_setup(height, width)``: precompute per-size data (pyramid masks, ...).
+    - ``_decompose(x)``: a chunk (B, 3, H, W) -> its representation (any object).
+    - ``_signals(rep)``: the real per-band series to filter over time, each (B, ...).
+      Called on consecutive chunks in time order, so it may keep state (a reference frame).
+    - ``_synthesise(x, filtered, rep)``: the magnified chunk from the frames, the
+      filtered series and the chunk's representation (``None``: recompute it if needed).
+    """
+
+    band: tuple[float, float] = option((0.5, 3.0), "temporal pass band LO HI in Hz")
+    filter: str = option("butter", "temporal filter", FILTER_KINDS)
+    order: int = option(1, "Butterworth order (filter=butter)")
+
+    #: frames processed together (batched decomposition); streaming holds this many.
+    chunk: ClassVar[int] = 8
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.filter = check_choice("filter", self.filter, FILTER_KINDS)
+        if not (isinstance(self.order, int) and 1 <= self.order <= 10):
+            raise VmagError(f"order must be an integer in 1..10, got {self.order!r}")
+
+    # -- hooks -----------------------------------------------------------------------------
+    def _setup(self, height: int, width: int) -> None:
+        """Precompute what depends on the frame size (default: nothing)."""
+
+    @abstractmethod
+    def _decompose(self, x: torch.Tensor) -> Any: ...
+
+    @abstractmethod
+    def _signals(self, rep: Any) -> list[torch.Tensor]: ...
+
+    @abstractmethod
+    def _synthesise(
+        self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Any
+    ) -> torch.Tensor: ...
+
+    def _reset(self) -> None:
+        """Forget the state ``_signals`` keeps between chunks (a new clip starts)."""
+
+    # -- pipeline --------------------------------------------------------------------------
+    def make_temporal_filter(self, fps: float) -> TemporalFilter:
+        """The temporal filter this magnifier applies, for a clip at ``fps``."""
+        fps = check_positive("fps", fps)
+        band = check_band(self.band, fps)
+        return make_filter(self.filter, band, fps, order=self.order)
+
+    def _start(self, height: int, width: int) -> None:
+        self._setup(height, width)
+        self._reset()
+
+    def magnify(
+        self, frames: np.ndarray, fps: float, progress: ProgressFn | None = None
+    ) -> np.ndarray:
+        frames = check_frames(frames)
+        n, h, w, _ = frames.shape
+        filt = self.make_temporal_filter(fps)
+        if n < filt.min_frames:
+            raise VmagError(
+                f"the clip has {n} frames; the {self.filter} filter for band "
+                f"{self.band[0]:g}-{self.band[1]:g} Hz at {fps:g} fps needs at least "
+                f"{filt.min_frames}"
+            )
+        report = progress or (lambda stage, done, total: None)
+        self._start(h, w)
+        series: list[list[torch.Tensor]] = []
+        for i in range(0, n, self.chunk):
+            sig = self._signals(self._decompose(to_tensor(frames[i : i + self.chunk])))
+            if not series:
+                series = [[] for _ in sig]
+            for store, s in zip(series, sig, strict=True):
+                store.append(s)
+            report("analyse", min(i + self.chunk, n), n)
+        filtered = []
+        for k, store in enumerate(series):
+            filtered.append(filt.apply(torch.cat(store)))
+            store.clear()
+            report("filter", k + 1, len(series))
+        out = np.empty_like(frames)
+        for i in range(0, n, self.chunk):
+            x = to_tensor(frames[i : i + self.chunk])
+            y = self._synthesise(x, [f[i : i + self.chunk] for f in filtered], None)
+            out[i : i + self.chunk] = to_frames(y)
+            report("synthesise", min(i + self.chunk, n), n)
+        return out
+
+    def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
+        filt = self.make_temporal_filter(fps)
+        if not filt.causal:
+            raise VmagError(
+                f"filter={self.filter} needs the whole clip; streaming needs a causal filter "
+                "(butter or iir)"
+            )
+        delay = filt.delay
+        streams = None
+        pending: deque[torch.Tensor] = deque()  # frames whose output the filter has not given yet
+        to_skip = delay  # the filter's first `delay` outputs belong to times before the clip
+
+        def emit(outputs: list[torch.Tensor], rep: Any) -> Iterator[np.ndarray]:
+            nonlocal to_skip
+            drop = min(to_skip, len(outputs[0]))
+            to_skip -= drop
+            count = len(outputs[0]) - drop
+            if count == 0:
+                return
+            x = torch.stack([pending.popleft() for _ in range(count)])
+            y = self._synthesise(x, [o[drop:] for o in outputs], rep)
+            yield from to_frames(y)
+
+        for block in batched(frames, self.chunk):
+            x = to_tensor(block)
+            if streams is None:
+                self._start(x.shape[-2], x.shape[-1])
+            rep = self._decompose(x)
+            sig = self._signals(rep)
+            if streams is None:
+                streams = [filt.stream() for _ in sig]
+            outputs = [s.step(v) for s, v in zip(streams, sig, strict=True)]
+            pending.extend(x.unbind(0))
+            # With no delay the outputs align with this block, so its decomposition is reused.
+            yield from emit(outputs, rep if delay == 0 else None)
+        if streams is not None and delay > 0:
+            yield from emit([s.flush() for s in streams], None)
