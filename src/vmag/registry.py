@@ -1,7 +1,8 @@
 """One registry of magnifiers: the CLI, ``vmag bench`` and every other front end find methods here.
 
 A new method is one module that defines a :class:`~vmag.magnifier.Magnifier` subclass
-decorated with :func:`register_magnifier`, plus its module's name in ``_PROVIDERS``.
+decorated with :func:`register_magnifier`, plus its module's name in ``_PROVIDERS``
+(whose order is the order methods are listed in).
 
 >>> from vmag.registry import create_magnifier, list_magnifiers
 >>> "phase" in list_magnifiers()
@@ -18,8 +19,14 @@ from typing import Any, TypeVar
 from vmag.errors import VmagError
 from vmag.magnifier import Magnifier, Option
 
-#: Modules whose import registers their methods (imported on first look-up).
-_PROVIDERS = ("vmag.classical",)
+#: Modules whose import registers their methods (imported on first look-up), in listing order.
+_PROVIDERS = (
+    "vmag.classical.linear",
+    "vmag.classical.color",
+    "vmag.classical.phase",
+    "vmag.classical.riesz",
+    "vmag.classical.acceleration",
+)
 
 M = TypeVar("M", bound=type[Magnifier])
 
@@ -46,9 +53,10 @@ def _load() -> None:
 
 
 def list_magnifiers() -> list[str]:
-    """Names of all registered methods, in registration order."""
+    """Names of all registered methods, in the order of ``_PROVIDERS``."""
     _load()
-    return list(_REGISTRY)
+    rank = {module: i for i, module in enumerate(_PROVIDERS)}
+    return sorted(_REGISTRY, key=lambda n: rank.get(_REGISTRY[n].__module__, len(rank)))
 
 
 def magnifier_class(name: str) -> type[Magnifier]:

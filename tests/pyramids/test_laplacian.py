@@ -89,7 +89,7 @@ def test_max_levels_halves_until_min_size():
 
 def test_errors_name_the_parameter():
     x = torch.rand(480, 640)
-    with pytest.raises(VmagError, match="levels=9 exceeds the maximum 6 for a 480x640 frame"):
+    with pytest.raises(VmagError, match="levels=9 exceeds the maximum 7 for a 480x640 frame"):
         laplacian_pyramid(x, 9)
     with pytest.raises(VmagError, match="levels"):
         gaussian_pyramid(x, -1)

@@ -9,6 +9,7 @@ import torch
 
 from vmag.errors import VmagError
 from vmag.pyramids import collapse_riesz, local_phase, riesz_pyramid, riesz_transform
+from vmag.pyramids.riesz import _riesz_fourier
 
 
 def _grating(size: int, wavelength: float, theta: float, shift: float = 0.0) -> torch.Tensor:
@@ -24,7 +25,7 @@ def _grating(size: int, wavelength: float, theta: float, shift: float = 0.0) -> 
 
 def test_riesz_transform_is_the_papers_finite_difference():
     band = torch.rand(2, 9, 12, dtype=torch.float64)
-    r1, r2 = riesz_transform(band)
+    r1, r2 = riesz_transform(band, kernel="taps")
     assert r1.shape == r2.shape == band.shape
     assert torch.allclose(r1[..., 1:-1], (band[..., :-2] - band[..., 2:]) / 2)
     assert torch.allclose(r2[..., 1:-1, :], (band[..., :-2, :] - band[..., 2:, :]) / 2)
@@ -32,11 +33,44 @@ def test_riesz_transform_is_the_papers_finite_difference():
     assert float(r1[..., 0].abs().max()) == 0 and float(r2[..., -1, :].abs().max()) == 0
     # Frequency response -i sin(w_x): cos(w x) maps to sin(w) sin(w x).
     w = 1.1
-    r1, r2 = riesz_transform(torch.cos(w * torch.arange(20.0, dtype=torch.float64)).repeat(5, 1))
+    grating = torch.cos(w * torch.arange(20.0, dtype=torch.float64)).repeat(5, 1)
+    r1, r2 = riesz_transform(grating, kernel="taps")
     assert torch.allclose(
         r1[:, 1:-1], math.sin(w) * torch.sin(w * torch.arange(1.0, 19.0)).double()
     )
     assert float(r2.abs().max()) == 0
+
+
+def _oblique_grating(h: int, w: int, cycles: tuple[int, int], theta: float):
+    ky, kx = cycles
+    wy, wx = 2 * math.pi * ky / h, 2 * math.pi * kx / w
+    yy, xx = torch.meshgrid(
+        torch.arange(h, dtype=torch.float64), torch.arange(w, dtype=torch.float64), indexing="ij"
+    )
+    return wx * xx + wy * yy + theta, wx, wy
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.4, 1.3, 2.5])
+@pytest.mark.parametrize("cycles", [(3, 2), (9, 5), (20, 14)])
+def test_fourier_riesz_multiplier_is_exact_quadrature(theta, cycles):
+    """-i w/|w|: a periodic grating cos(w.p) maps to sin(w.p) w/|w| at every frequency."""
+    phase, wx, wy = _oblique_grating(48, 64, cycles, theta)
+    r1, r2 = _riesz_fourier(torch.cos(phase), pad=0)
+    norm = math.hypot(wx, wy)
+    assert torch.allclose(r1, torch.sin(phase) * wx / norm, atol=1e-9)
+    assert torch.allclose(r2, torch.sin(phase) * wy / norm, atol=1e-9)
+
+
+@pytest.mark.parametrize("cycles", [(9, 5), (20, 14), (30, 2)])
+def test_fourier_riesz_is_accurate_away_from_the_border(cycles):
+    """With the reflected border, only a margin of ~2 wavelengths departs from the exact
+    transform; a Laplacian band holds wavelengths of ~2-8 px on its own grid (here 3-10 px)."""
+    phase, wx, wy = _oblique_grating(96, 128, cycles, 0.4)
+    r1, r2 = riesz_transform(torch.cos(phase))
+    norm = math.hypot(wx, wy)
+    inner = (slice(20, -20), slice(20, -20))
+    assert float((r1 - torch.sin(phase) * wx / norm)[inner].abs().max()) < 0.03
+    assert float((r2 - torch.sin(phase) * wy / norm)[inner].abs().max()) < 0.03
 
 
 def test_local_phase_of_known_triples():
@@ -61,7 +95,7 @@ def test_grating_orientation_and_phase_shift(level, theta):
     frames = torch.stack(
         [_grating(128, wavelength, theta), _grating(128, wavelength, theta, shift)]
     )
-    bands, pairs, _ = riesz_pyramid(frames.float(), level + 1)
+    bands, pairs, _ = riesz_pyramid(frames.float(), level + 1, kernel="taps")
     inner = (slice(None), slice(6, -6), slice(6, -6))  # away from the reflected borders
     amplitude, phase, orientation = (t[inner] for t in local_phase(bands[level], *pairs[level]))
     quadrature = amplitude * torch.sin(phase)
@@ -97,8 +131,8 @@ def test_collapse_from_real_bands_is_exact():
 
 
 def test_errors_name_the_parameter():
-    with pytest.raises(VmagError, match="levels=5 exceeds the maximum 3"):
-        riesz_pyramid(torch.rand(70, 90), 5)
+    with pytest.raises(VmagError, match="levels=7 exceeds the maximum 5"):
+        riesz_pyramid(torch.rand(70, 90), 7)
     with pytest.raises(VmagError, match="band"):
         riesz_transform(torch.rand(1, 8))
     with pytest.raises(VmagError, match="band"):

@@ -7,7 +7,6 @@
 - ``acceleration``: :mod:`vmag.classical.acceleration` (Zhang et al. 2017)
 """
 
-# isort: skip_file  (import order is registration order: the order `vmag methods` lists)
 from vmag.classical.acceleration import AccelerationMagnifier
 from vmag.classical.color import ColorMagnifier
 from vmag.classical.linear import LinearMagnifier

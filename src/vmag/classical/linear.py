@@ -20,6 +20,7 @@ from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError
 from vmag.magnifier import EulerianMagnifier, option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels
+from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
 
 
@@ -83,8 +84,9 @@ class LinearMagnifier(EulerianMagnifier):
             raise VmagError(f"chrom_atten must be >= 0, got {self.chrom_atten!r}")
 
     def _setup(self, height: int, width: int) -> None:
-        most = min(max_levels(height, width), published_levels(height, width))
-        self._levels = most if self.levels is None else self.levels
+        most = max_levels(height, width, min_size=MIN_SIDE)
+        default = min(most, published_levels(height, width))
+        self._levels = default if self.levels is None else self.levels
         if not 2 <= self._levels <= most:
             raise VmagError(
                 f"levels={self._levels} is out of range for a {height}x{width} frame: use 2..{most}"

@@ -54,7 +54,7 @@ class PhaseMagnifier(EulerianMagnifier):
     levels: int | None = option(None, "pyramid scales (default: as many as the frame allows)")
     orientations: int = option(4, "orientations per scale")
     bandwidth: str = option("octave", "radial bandwidth of the pyramid's bands", BANDWIDTHS)
-    sigma: float = option(2.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off")
+    sigma: float = option(0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off")
     luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
 
     def __post_init__(self) -> None:

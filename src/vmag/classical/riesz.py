@@ -22,6 +22,7 @@ from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError
 from vmag.magnifier import EulerianMagnifier, option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels, riesz_transform
+from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
 
 # (yiq, bands, lowpass, riesz pairs)
@@ -61,7 +62,7 @@ class RieszMagnifier(EulerianMagnifier):
     summary: ClassVar[str] = "Riesz-pyramid phase magnification (Wadhwa 2014)"
 
     levels: int | None = option(None, "pyramid levels (default: as many as the frame allows)")
-    sigma: float = option(2.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off")
+    sigma: float = option(0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off")
     luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
 
     def __post_init__(self) -> None:
@@ -70,7 +71,7 @@ class RieszMagnifier(EulerianMagnifier):
             raise VmagError(f"sigma must be >= 0 px, got {self.sigma!r}")
 
     def _setup(self, height: int, width: int) -> None:
-        most = max_levels(height, width)
+        most = max_levels(height, width, min_size=MIN_SIDE)
         self._levels = most if self.levels is None else self.levels
         if not 1 <= self._levels <= most:
             raise VmagError(

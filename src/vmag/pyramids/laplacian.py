@@ -61,10 +61,15 @@ def check_frames(x: Tensor, name: str = "x") -> Tensor:
 
 
 def check_levels(levels: int, height: int, width: int) -> int:
-    """``levels`` if ``0 <= levels <= max_levels(height, width)``, else raise with the maximum."""
+    """``levels`` if the frame can be halved that often (coarsest side >= 3), else raise.
+
+    This is the hard limit of the 5-tap kernel; :func:`max_levels` gives the
+    recommended default depth (coarsest side >= 8). The published EVM code builds
+    pyramids this deep, and :mod:`vmag.classical.linear` follows it.
+    """
     if isinstance(levels, bool) or not isinstance(levels, numbers.Integral) or levels < 0:
         raise VmagError(f"levels must be a non-negative integer, got {levels!r}")
-    most = max_levels(height, width)
+    most = max_levels(height, width, min_size=MIN_SIDE)
     if levels > most:
         raise VmagError(f"levels={levels} exceeds the maximum {most} for a {height}x{width} frame")
     return int(levels)
