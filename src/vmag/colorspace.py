@@ -1,4 +1,4 @@
-"""YIQ colour space: luminance Y and two chrominance channels I, Q.
+"""YIQ colour space: luminance Y and two chrominance channels I, Q (channel dim -3).
 
 Eulerian methods amplify in YIQ so that chrominance can be attenuated separately
 (chromatic attenuation) and phase methods can work on luminance alone.
@@ -24,6 +24,20 @@ _YIQ_TO_RGB = torch.linalg.inv(_RGB_TO_YIQ)
 def _mix(x: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
     m = matrix.to(dtype=x.dtype, device=x.device)
     return torch.einsum("ij,...jhw->...ihw", m, x)
+
+
+#: Luminance weights: Y = 0.299 R + 0.587 G + 0.114 B.
+LUMA = _RGB_TO_YIQ[0].to(torch.float32)
+
+
+def luminance(x: torch.Tensor) -> torch.Tensor:
+    """Y of channels-last RGB (..., H, W, 3) -> (..., H, W).
+
+    A change of Y alone maps back to RGB as the same change in R, G and B (the first
+    column of the YIQ -> RGB matrix is (1, 1, 1)), so luminance-only methods add it to
+    every channel.
+    """
+    return x @ LUMA.to(dtype=x.dtype, device=x.device)
 
 
 def rgb_to_yiq(x: torch.Tensor) -> torch.Tensor:

@@ -59,13 +59,13 @@ def check_frames(frames: np.ndarray) -> np.ndarray:
 
 
 def to_tensor(frames: np.ndarray) -> torch.Tensor:
-    """(B, H, W, 3) array -> (B, 3, H, W) float32 tensor (a copy, so callers may edit it)."""
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).contiguous()
+    """(B, H, W, 3) float32 array -> the same data as a channels-last tensor (no copy)."""
+    return torch.from_numpy(np.ascontiguousarray(frames))
 
 
 def to_frames(x: torch.Tensor) -> np.ndarray:
-    """(B, 3, H, W) tensor -> (B, H, W, 3) float32 array clipped to [0, 1]."""
-    return x.clamp_(0.0, 1.0).permute(0, 2, 3, 1).contiguous().numpy()
+    """(B, H, W, 3) tensor -> float32 array clipped to [0, 1] (in place)."""
+    return x.clamp_(0.0, 1.0).numpy()
 
 
 def batched(frames: Iterable[np.ndarray], n: int) -> Iterator[np.ndarray]:
@@ -117,14 +117,16 @@ class Magnifier(ABC):
 class EulerianMagnifier(Magnifier):
     """Decompose each frame, filter each band over time, amplify, reconstruct.
 
-    Subclasses implement four hooks:
+    Frames travel as channels-last tensors (B, H, W, 3), views of the caller's arrays:
+    hooks must not modify ``x`` in place. Subclasses implement four hooks:
 
     - ``_setup(height, width)``: precompute per-size data (pyramid masks, ...).
-    - ``_decompose(x)``: a chunk (B, 3, H, W) -> its representation (any object).
+    - ``_decompose(x)``: a chunk (B, H, W, 3) -> its representation (any object).
     - ``_signals(rep)``: the real per-band series to filter over time, each (B, ...).
       Called on consecutive chunks in time order, so it may keep state (a reference frame).
-    - ``_synthesise(x, filtered, rep)``: the magnified chunk from the frames, the
-      filtered series and the chunk's representation (``None``: recompute it if needed).
+    - ``_synthesise(x, filtered, rep)``: the magnified chunk (B, H, W, 3), a new tensor,
+      from the frames, the filtered series and the chunk's representation (``None``:
+      recompute it if needed).
     """
 
     band: tuple[float, float] = option((0.5, 3.0), "temporal pass band LO HI in Hz")
@@ -230,7 +232,7 @@ class EulerianMagnifier(Magnifier):
         for block in batched(frames, self.chunk):
             x = to_tensor(block)
             if streams is None:
-                self._start(x.shape[-2], x.shape[-1])
+                self._start(x.shape[1], x.shape[2])
             rep = self._decompose(x)
             sig = self._signals(rep)
             if streams is None:

@@ -18,6 +18,7 @@ from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError
 from vmag.magnifier import EulerianMagnifier, option
 from vmag.pyramids import blur_down, max_levels
+from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
 
 
@@ -48,19 +49,27 @@ class ColorMagnifier(EulerianMagnifier):
             raise VmagError(f"chrom_atten must be >= 0, got {self.chrom_atten!r}")
 
     def _setup(self, height: int, width: int) -> None:
-        most = max_levels(height, width)
+        most = max_levels(height, width, min_size=MIN_SIDE)
         if not (isinstance(self.levels, int) and 0 <= self.levels <= most):
             raise VmagError(
                 f"levels={self.levels!r} is out of range for a {height}x{width} frame: "
                 f"use 0..{most}"
             )
-        self._size = (height, width)
+        h, w = height, width
+        for _ in range(self.levels):
+            h, w = (h + 1) // 2, (w + 1) // 2
+        # Bicubic resizing is separable: as two small matrices it costs a fraction of
+        # F.interpolate on the full frame (same numbers).
+        self._rows = resize_matrix(h, height)
+        self._cols = resize_matrix(w, width)
+        self._gain = self.alpha * torch.tensor([1.0, self.chrom_atten, self.chrom_atten])
 
     def _decompose(self, x: torch.Tensor) -> torch.Tensor:
-        y = rgb_to_yiq(x)
+        # Blurring and colour conversion commute: convert at the low resolution.
+        y = x.permute(0, 3, 1, 2)
         for _ in range(self.levels):
-            y = blur_down(y)
-        return y
+            y = blur_down(y if y.is_contiguous() else y.contiguous())
+        return rgb_to_yiq(y)
 
     def _signals(self, rep: torch.Tensor) -> list[torch.Tensor]:
         return [rep]
@@ -68,8 +77,13 @@ class ColorMagnifier(EulerianMagnifier):
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: object
     ) -> torch.Tensor:
-        gain = self.alpha * torch.tensor([1.0, self.chrom_atten, self.chrom_atten])
-        change = filtered[0] * gain.view(1, 3, 1, 1)
+        change = yiq_to_rgb(filtered[0] * self._gain.view(1, 3, 1, 1))
         if self.levels:
-            change = F.interpolate(change, size=self._size, mode="bicubic", align_corners=False)
-        return yiq_to_rgb(rgb_to_yiq(x) + change)
+            change = self._rows @ change @ self._cols.T
+        return x + change.permute(0, 2, 3, 1)
+
+
+def resize_matrix(n_in: int, n_out: int) -> torch.Tensor:
+    """(n_out, n_in) matrix R with R @ v == bicubic resize of v (align_corners=False)."""
+    eye = torch.eye(n_in).view(1, 1, n_in, n_in)
+    return F.interpolate(eye, size=(n_out, n_in), mode="bicubic", align_corners=False)[0, 0]

@@ -16,10 +16,10 @@ from typing import ClassVar
 
 import torch
 
-from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
+from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError
 from vmag.magnifier import EulerianMagnifier, option
-from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels
+from vmag.pyramids import blur_down, blur_up, collapse_laplacian, laplacian_pyramid, max_levels
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
 
@@ -92,27 +92,40 @@ class LinearMagnifier(EulerianMagnifier):
                 f"levels={self._levels} is out of range for a {height}x{width} frame: use 2..{most}"
             )
         self._alphas = level_alphas(self.alpha, self.lambda_c, self._levels, height, width)
+        self._size = (height, width)
         # Only luminance when chrominance is not amplified at all.
         self._channels = 3 if self.chrom_atten > 0 else 1
+        gain = torch.tensor([1.0, self.chrom_atten, self.chrom_atten])[: self._channels]
+        self._gain = gain.view(1, -1, 1, 1)
 
     def _decompose(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return laplacian_pyramid(rgb_to_yiq(x)[:, : self._channels], self._levels)
+        # The finest band is never amplified (level_alphas), so only the pyramid of the
+        # half-resolution Gaussian level is needed: its bands are levels 1.. of the full one.
+        # Blurring and colour conversion commute, so YIQ is taken at half resolution.
+        if self._channels == 1:
+            half = blur_down(luminance(x)).unsqueeze(1)
+        else:
+            half = rgb_to_yiq(blur_down(x.permute(0, 3, 1, 2).contiguous()))
+        return laplacian_pyramid(half, self._levels - 1)
 
     def _signals(self, rep: list[torch.Tensor]) -> list[torch.Tensor]:
-        return [rep[k] for k, a in enumerate(self._alphas) if a > 0]
+        return [rep[k - 1] for k, a in enumerate(self._alphas) if a > 0]
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: object
     ) -> torch.Tensor:
-        gain = torch.tensor([1.0, self.chrom_atten, self.chrom_atten])[: self._channels]
-        gain = gain.view(1, -1, 1, 1)
         amplified = iter(filtered)
-        pyr, (h, w) = [], x.shape[-2:]
+        pyr = []
+        h, w = self._size
         for a in [*self._alphas, 0.0]:  # the low-pass residual is not amplified
-            pyr.append(
-                a * gain * next(amplified) if a > 0 else x.new_zeros(len(x), self._channels, h, w)
-            )
+            if pyr or a > 0:  # level 0 (alpha 0) is left out: the change starts at level 1
+                if a > 0:
+                    pyr.append(a * self._gain * next(amplified))
+                else:
+                    pyr.append(x.new_zeros(len(x), self._channels, h, w))
             h, w = (h + 1) // 2, (w + 1) // 2
-        yiq = rgb_to_yiq(x)
-        yiq[:, : self._channels] += collapse_laplacian(pyr)
-        return yiq_to_rgb(yiq)
+        change = collapse_laplacian(pyr)  # half resolution
+        if self._channels == 1:
+            return x + blur_up(change[:, 0], self._size).unsqueeze(-1)
+        change = blur_up(yiq_to_rgb(change), self._size)
+        return x + change.permute(0, 2, 3, 1)

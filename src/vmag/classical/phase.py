@@ -17,7 +17,7 @@ from typing import ClassVar
 import torch
 
 from vmag.classical._smoothing import amplitude_weighted_blur
-from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
+from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError, check_choice
 from vmag.magnifier import EulerianMagnifier, option
 from vmag.pyramids import SteerableCoeffs, SteerablePyramid
@@ -25,13 +25,31 @@ from vmag.registry import register_magnifier
 
 BANDWIDTHS = ("octave", "half", "quarter")
 
+# (the channels decomposed: Y or YIQ, (B, C, H, W); their pyramid)
 Rep = tuple[torch.Tensor, SteerableCoeffs]
 
 
+def add_change(x: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
+    """Frames (B, H, W, 3) plus a change of Y (B, 1, H, W) or of YIQ (B, 3, H, W)."""
+    if change.shape[1] == 1:
+        return x + change[:, 0].unsqueeze(-1)  # a change of Y is the same change of R, G, B
+    return x + yiq_to_rgb(change).permute(0, 2, 3, 1)
+
+
 def phase_increments(bands: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
-    """Wrapped phase change of each complex coefficient from the frame before, over time (dim 0)."""
+    """Wrapped phase change of each complex coefficient from the frame before, over time (dim 0).
+
+    angle(c_t · conj(c_{t-1})), written on real and imaginary parts (one atan2, no
+    complex temporaries).
+    """
     shifted = torch.cat([previous.unsqueeze(0), bands[:-1]])
-    return torch.angle(bands * shifted.conj())
+    br, bi, pr, pi = bands.real, bands.imag, shifted.real, shifted.imag
+    return torch.atan2(bi * pr - br * pi, br * pr + bi * pi)
+
+
+def rotate(bands: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """bands · exp(i·angle) (cheaper than torch.polar, which also builds a magnitude)."""
+    return bands * torch.complex(torch.cos(angle), torch.sin(angle))
 
 
 @register_magnifier
@@ -73,15 +91,17 @@ class PhaseMagnifier(EulerianMagnifier):
             orientations=self.orientations,
             bandwidth=self.bandwidth,
         )
-        self._channels = 1 if self.luminance_only else 3
 
     def _reset(self) -> None:
         self._previous: list[torch.Tensor] | None = None
         self._phase: list[torch.Tensor] = []
 
     def _decompose(self, x: torch.Tensor) -> Rep:
-        yiq = rgb_to_yiq(x)
-        return yiq, self._pyramid.decompose(yiq[:, : self._channels])
+        if self.luminance_only:
+            y = luminance(x).unsqueeze(1)
+        else:
+            y = rgb_to_yiq(x.permute(0, 3, 1, 2))
+        return y, self._pyramid.decompose(y)
 
     def _bands(self, coeffs: SteerableCoeffs) -> list[torch.Tensor]:
         return [band for scale in coeffs.bands for band in scale]
@@ -98,19 +118,19 @@ class PhaseMagnifier(EulerianMagnifier):
             out.append(phase)
         return out
 
+    def _smooth(self, phase: torch.Tensor, band: torch.Tensor) -> torch.Tensor:
+        if self.sigma <= 0:
+            return phase
+        return amplitude_weighted_blur(phase, band.abs(), self.sigma)
+
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None
     ) -> torch.Tensor:
-        yiq, coeffs = rep if rep is not None else self._decompose(x)
+        y, coeffs = rep if rep is not None else self._decompose(x)
         shifted = iter(
-            b
-            * torch.polar(
-                torch.ones_like(f), self.alpha * amplitude_weighted_blur(f, b.abs(), self.sigma)
-            )
+            rotate(b, self.alpha * self._smooth(f, b))
             for b, f in zip(self._bands(coeffs), filtered, strict=True)
         )
         bands = [[next(shifted) for _ in scale] for scale in coeffs.bands]
         magnified = SteerableCoeffs(highpass=coeffs.highpass, bands=bands, lowpass=coeffs.lowpass)
-        yiq = yiq.clone()
-        yiq[:, : self._channels] = self._pyramid.reconstruct(magnified)
-        return yiq_to_rgb(yiq)
+        return add_change(x, self._pyramid.reconstruct(magnified) - y)

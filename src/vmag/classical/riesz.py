@@ -18,14 +18,15 @@ from typing import ClassVar
 import torch
 
 from vmag.classical._smoothing import amplitude_weighted_blur
-from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
+from vmag.classical.phase import add_change
+from vmag.colorspace import luminance, rgb_to_yiq
 from vmag.errors import VmagError
 from vmag.magnifier import EulerianMagnifier, option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels, riesz_transform
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
 
-# (yiq, bands, lowpass, riesz pairs)
+# (the channels decomposed: Y or YIQ, (B, C, H, W); bands; low-pass; Riesz pairs)
 Rep = tuple[torch.Tensor, list[torch.Tensor], torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
 
 
@@ -77,17 +78,19 @@ class RieszMagnifier(EulerianMagnifier):
             raise VmagError(
                 f"levels={self._levels} is out of range for a {height}x{width} frame: use 1..{most}"
             )
-        self._channels = 1 if self.luminance_only else 3
 
     def _reset(self) -> None:
         self._previous: list[tuple[torch.Tensor, ...]] | None = None
         self._phase: list[tuple[torch.Tensor, torch.Tensor]] = []
 
     def _decompose(self, x: torch.Tensor) -> Rep:
-        yiq = rgb_to_yiq(x)
-        pyr = laplacian_pyramid(yiq[:, : self._channels], self._levels)
+        if self.luminance_only:
+            y = luminance(x).unsqueeze(1)
+        else:
+            y = rgb_to_yiq(x.permute(0, 3, 1, 2))
+        pyr = laplacian_pyramid(y, self._levels)
         bands = pyr[:-1]
-        return yiq, bands, pyr[-1], [riesz_transform(b) for b in bands]
+        return y, bands, pyr[-1], [riesz_transform(b) for b in bands]
 
     def _signals(self, rep: Rep) -> list[torch.Tensor]:
         _, bands, _, riesz = rep
@@ -113,7 +116,7 @@ class RieszMagnifier(EulerianMagnifier):
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None
     ) -> torch.Tensor:
-        yiq, bands, lowpass, riesz = rep if rep is not None else self._decompose(x)
+        y, bands, lowpass, riesz = rep if rep is not None else self._decompose(x)
         shifted = []
         for k, (b, (r1, r2)) in enumerate(zip(bands, riesz, strict=True)):
             amplitude = torch.sqrt(b * b + r1 * r1 + r2 * r2)
@@ -123,6 +126,4 @@ class RieszMagnifier(EulerianMagnifier):
             # sin(αφ)/φ written with sinc so φ -> 0 is exact: α·sinc(αφ/π).
             along = self.alpha * torch.sinc(self.alpha * phi / torch.pi)
             shifted.append(b * torch.cos(self.alpha * phi) - along * (pc * r1 + ps * r2))
-        yiq = yiq.clone()
-        yiq[:, : self._channels] = collapse_laplacian([*shifted, lowpass])
-        return yiq_to_rgb(yiq)
+        return add_change(x, collapse_laplacian([*shifted, lowpass]) - y)

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 from vmag.cli.progress import console, progress_bar
 from vmag.errors import VmagError
 from vmag.io import VideoWriter, iter_frames, probe
+from vmag.io.background import BackgroundWriter, prefetch
 from vmag.magnifier import Magnifier
 from vmag.presets import PRESET_NAMES, PRESETS, band_around
 from vmag.registry import create_magnifier, list_magnifiers, magnifier_class
@@ -58,7 +59,7 @@ def _read_all(path: Path, fps: float | None, start: int, stop: int | None):
     n = 0
     with progress_bar() as bar:
         task = bar.add_task("decode", total=len(frames))
-        for frame in iter_frames(path, start=start, stop=stop):
+        for frame in prefetch(iter_frames(path, start=start, stop=stop)):
             frames[n] = frame
             n += 1
             bar.advance(task)
@@ -159,12 +160,12 @@ def magnify(
 
 @contextmanager
 def _writers(output: Path, compare: Path | None, fps: float, crf: int, protect: list[Path]):
-    """The output writer and the optional side-by-side writer; both atomic."""
+    """The output writer and the optional side-by-side writer: atomic, encoding in threads."""
     with ExitStack() as stack:
-        writer = stack.enter_context(VideoWriter(output, fps, crf=crf, protect=protect))
+        writer = stack.enter_context(BackgroundWriter(output, fps, crf=crf, protect=protect))
         cmp = None
         if compare is not None:
-            cmp = stack.enter_context(VideoWriter(compare, fps, crf=crf, protect=protect))
+            cmp = stack.enter_context(BackgroundWriter(compare, fps, crf=crf, protect=protect))
         yield writer, cmp
 
 
@@ -214,7 +215,7 @@ def _magnify_stream(
     originals: deque[np.ndarray] = deque()  # inputs awaiting their output (the filter's delay)
 
     def source():
-        for frame in iter_frames(input, start=start, stop=stop):
+        for frame in prefetch(iter_frames(input, start=start, stop=stop)):
             if compare is not None:
                 originals.append(frame)
             yield frame

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from vmag.io.background import BackgroundWriter, prefetch
 from vmag.io.video import (
     FORMATS,
     X264_PRESETS,
@@ -16,9 +17,11 @@ from vmag.io.video import (
 __all__ = [
     "FORMATS",
     "X264_PRESETS",
+    "BackgroundWriter",
     "VideoInfo",
     "VideoWriter",
     "iter_frames",
+    "prefetch",
     "probe",
     "read_video",
     "write_video",
