@@ -7,7 +7,7 @@ Data path of an Eulerian magnifier, top to bottom::
 
 ``magnify`` runs it offline over a whole clip (any filter, zero-phase where the filter
 allows); ``stream`` runs it causally over an iterable of frames, holding O(1) frames
-(a block of ``chunk`` frames plus the filter's delay).
+(a block of :func:`chunk_frames` frames plus the filter's delay).
 """
 
 from __future__ import annotations
@@ -68,11 +68,27 @@ def to_frames(x: torch.Tensor) -> np.ndarray:
     return x.clamp_(0.0, 1.0).numpy()
 
 
-def batched(frames: Iterable[np.ndarray], n: int) -> Iterator[np.ndarray]:
-    """Consecutive blocks of ``n`` frames (the last may be shorter) as (B, H, W, 3) arrays."""
+#: Frames are processed in blocks of about this many bytes: 8 frames at 640x480, 1 at 1080p,
+#: so that batching pays at small sizes and memory stays bounded at large ones.
+CHUNK_BYTES = 32 * 2**20
+
+
+def chunk_frames(height: int, width: int, most: int = 8) -> int:
+    """How many (height, width) float32 RGB frames make one processing block."""
+    return max(1, min(most, CHUNK_BYTES // (height * width * 3 * 4)))
+
+
+def batched(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """Consecutive blocks of frames as (B, H, W, 3) arrays, B from :func:`chunk_frames`."""
     it = iter(frames)
-    while block := list(islice(it, n)):
+    first = next(it, None)
+    if first is None:
+        return
+    n = chunk_frames(*np.shape(first)[:2])
+    block = [first, *islice(it, n - 1)]
+    while block:
         yield check_frames(np.stack(block))
+        block = list(islice(it, n))
 
 
 @dataclass(kw_only=True)
@@ -133,9 +149,6 @@ class EulerianMagnifier(Magnifier):
     filter: str = option("butter", "temporal filter", FILTER_KINDS)
     order: int = option(1, "Butterworth order (filter=butter)")
 
-    #: frames processed together (batched decomposition); streaming holds this many.
-    chunk: ClassVar[int] = 8
-
     def __post_init__(self) -> None:
         super().__post_init__()
         self.filter = check_choice("filter", self.filter, FILTER_KINDS)
@@ -184,26 +197,27 @@ class EulerianMagnifier(Magnifier):
                 f"{filt.min_frames}"
             )
         report = progress or (lambda stage, done, total: None)
+        chunk = chunk_frames(h, w)
         self._start(h, w)
         series: list[list[torch.Tensor]] = []
-        for i in range(0, n, self.chunk):
-            sig = self._signals(self._decompose(to_tensor(frames[i : i + self.chunk])))
+        for i in range(0, n, chunk):
+            sig = self._signals(self._decompose(to_tensor(frames[i : i + chunk])))
             if not series:
                 series = [[] for _ in sig]
             for store, s in zip(series, sig, strict=True):
                 store.append(s)
-            report("analyse", min(i + self.chunk, n), n)
+            report("analyse", min(i + chunk, n), n)
         filtered = []
         for k, store in enumerate(series):
             filtered.append(filt.apply(torch.cat(store)))
             store.clear()
             report("filter", k + 1, len(series))
         out = np.empty_like(frames)
-        for i in range(0, n, self.chunk):
-            x = to_tensor(frames[i : i + self.chunk])
-            y = self._synthesise(x, [f[i : i + self.chunk] for f in filtered], None)
-            out[i : i + self.chunk] = to_frames(y)
-            report("synthesise", min(i + self.chunk, n), n)
+        for i in range(0, n, chunk):
+            x = to_tensor(frames[i : i + chunk])
+            y = self._synthesise(x, [f[i : i + chunk] for f in filtered], None)
+            out[i : i + chunk] = to_frames(y)
+            report("synthesise", min(i + chunk, n), n)
         return out
 
     def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
@@ -229,7 +243,7 @@ class EulerianMagnifier(Magnifier):
             y = self._synthesise(x, [o[drop:] for o in outputs], rep)
             yield from to_frames(y)
 
-        for block in batched(frames, self.chunk):
+        for block in batched(frames):
             x = to_tensor(block)
             if streams is None:
                 self._start(x.shape[1], x.shape[2])

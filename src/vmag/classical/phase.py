@@ -36,15 +36,11 @@ def add_change(x: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
     return x + yiq_to_rgb(change).permute(0, 2, 3, 1)
 
 
-def phase_increments(bands: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
-    """Wrapped phase change of each complex coefficient from the frame before, over time (dim 0).
-
-    angle(c_t · conj(c_{t-1})), written on real and imaginary parts (one atan2, no
-    complex temporaries).
-    """
-    shifted = torch.cat([previous.unsqueeze(0), bands[:-1]])
-    br, bi, pr, pi = bands.real, bands.imag, shifted.real, shifted.imag
-    return torch.atan2(bi * pr - br * pi, br * pr + bi * pi)
+def phase_increments(phase: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
+    """Phase change of each coefficient from the frame before, over time (dim 0), wrapped to
+    (-π, π]: ``phase`` is angle(c_t) for a block of frames, ``previous`` the frame before it."""
+    step = torch.diff(phase, dim=0, prepend=previous.unsqueeze(0))
+    return torch.remainder(step + torch.pi, 2 * torch.pi) - torch.pi
 
 
 def rotate(bands: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
@@ -107,14 +103,14 @@ class PhaseMagnifier(EulerianMagnifier):
         return [band for scale in coeffs.bands for band in scale]
 
     def _signals(self, rep: Rep) -> list[torch.Tensor]:
-        bands = self._bands(rep[1])
+        angles = [torch.angle(b) for b in self._bands(rep[1])]
         if self._previous is None:  # the first frame is the reference: phase 0
-            self._previous = [b[0] for b in bands]
-            self._phase = [torch.zeros_like(b[0].real) for b in bands]
+            self._previous = [a[0] for a in angles]
+            self._phase = [torch.zeros_like(a[0]) for a in angles]
         out = []
-        for k, b in enumerate(bands):
-            phase = self._phase[k] + torch.cumsum(phase_increments(b, self._previous[k]), dim=0)
-            self._previous[k], self._phase[k] = b[-1], phase[-1]
+        for k, a in enumerate(angles):
+            phase = self._phase[k] + torch.cumsum(phase_increments(a, self._previous[k]), dim=0)
+            self._previous[k], self._phase[k] = a[-1], phase[-1]
             out.append(phase)
         return out
 

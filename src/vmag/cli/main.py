@@ -45,6 +45,11 @@ FpsOpt = Annotated[
 ]
 
 
+def _depth(info: Any) -> int:
+    """Frames to queue ahead of and behind the magnifier: ~64 MB of float32 frames, 2 to 8."""
+    return max(2, min(8, (64 << 20) // (info.width * info.height * 12)))
+
+
 def _say(msg: str) -> None:
     console.print(msg, highlight=False, markup=False, soft_wrap=True)
 
@@ -59,7 +64,7 @@ def _read_all(path: Path, fps: float | None, start: int, stop: int | None):
     n = 0
     with progress_bar() as bar:
         task = bar.add_task("decode", total=len(frames))
-        for frame in prefetch(iter_frames(path, start=start, stop=stop)):
+        for frame in prefetch(iter_frames(path, start=start, stop=stop), _depth(info)):
             frames[n] = frame
             n += 1
             bar.advance(task)
@@ -159,13 +164,14 @@ def magnify(
 
 
 @contextmanager
-def _writers(output: Path, compare: Path | None, fps: float, crf: int, protect: list[Path]):
+def _writers(output: Path, compare: Path | None, info: Any, crf: int, protect: list[Path]):
     """The output writer and the optional side-by-side writer: atomic, encoding in threads."""
+    opts = dict(crf=crf, protect=protect, depth=_depth(info))
     with ExitStack() as stack:
-        writer = stack.enter_context(BackgroundWriter(output, fps, crf=crf, protect=protect))
+        writer = stack.enter_context(BackgroundWriter(output, info.fps, **opts))
         cmp = None
         if compare is not None:
-            cmp = stack.enter_context(BackgroundWriter(compare, fps, crf=crf, protect=protect))
+            cmp = stack.enter_context(BackgroundWriter(compare, info.fps, **opts))
         yield writer, cmp
 
 
@@ -192,7 +198,7 @@ def _magnify_offline(
 
         out = magnifier.magnify(frames, info.fps, progress=report)
         task = bar.add_task("encode", total=len(out))
-        with _writers(output, compare, info.fps, crf, protect) as (writer, cmp):
+        with _writers(output, compare, info, crf, protect) as (writer, cmp):
             for i, frame in enumerate(out):
                 writer.write(frame)
                 if cmp is not None:
@@ -215,14 +221,14 @@ def _magnify_stream(
     originals: deque[np.ndarray] = deque()  # inputs awaiting their output (the filter's delay)
 
     def source():
-        for frame in prefetch(iter_frames(input, start=start, stop=stop)):
+        for frame in prefetch(iter_frames(input, start=start, stop=stop), _depth(info)):
             if compare is not None:
                 originals.append(frame)
             yield frame
 
     with progress_bar() as bar:
         task = bar.add_task("magnify", total=max(0, stop - start))
-        with _writers(output, compare, info.fps, crf, protect) as (writer, cmp):
+        with _writers(output, compare, info, crf, protect) as (writer, cmp):
             for frame in magnifier.stream(source(), info.fps):
                 writer.write(frame)
                 if cmp is not None:
