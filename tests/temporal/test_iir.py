@@ -81,7 +81,8 @@ def test_torch_in_torch_out() -> None:
     x = torch.randn(40, 2, 5)
     y = filt.apply(x)
     assert isinstance(y, torch.Tensor) and y.dtype == torch.float32 and y.shape == x.shape
-    np.testing.assert_array_equal(y.numpy(), filt.apply(x.numpy()))
+    # torch runs the recursion in float32 (see test_recursive), numpy in scipy's float64
+    np.testing.assert_allclose(y.numpy(), filt.apply(x.numpy()), atol=1e-6)
 
 
 @pytest.mark.parametrize(

@@ -83,18 +83,27 @@ class StreamingFilter(ABC):
     def flush(self) -> Array:
         """The outputs for the last ``delay`` samples, ``[delay, ...]``; ends the stream."""
 
-    def _block(self, x: Array) -> np.ndarray:
-        """Check a block against the stream's frame shape; view it as ``[B, pixels]``."""
-        xs = to_numpy(x)
-        if xs.ndim == 0 or len(xs) == 0:
-            raise VmagError(f"x: a stream block must be [B, ...] with B >= 1, got shape {xs.shape}")
+    def _check(self, x: Array) -> None:
+        """Check a block against the stream's frame shape; the first block fixes it.
+
+        The first block also fixes the stream's array kind (numpy, or torch on a device,
+        and dtype): every output of the stream is of that kind.
+        """
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else np.shape(x)
+        if len(shape) == 0 or shape[0] == 0:
+            raise VmagError(f"x: a stream block must be [B, ...] with B >= 1, got shape {shape}")
         if self._proto is None:
-            self._proto = like(np.empty((0, *xs.shape[1:]), xs.dtype), x)
-        elif tuple(self._proto.shape[1:]) != xs.shape[1:]:
+            self._proto = like(np.empty((0, *shape[1:]), np.float32), x)
+        elif tuple(self._proto.shape[1:]) != shape[1:]:
             raise VmagError(
                 f"x: stream blocks must keep the frame shape {tuple(self._proto.shape[1:])}, "
-                f"got {xs.shape[1:]}"
+                f"got {shape[1:]}"
             )
+
+    def _block(self, x: Array) -> np.ndarray:
+        """Check a block (see :meth:`_check`); view it as numpy ``[B, pixels]``."""
+        self._check(x)
+        xs = to_numpy(x)
         return xs.reshape(len(xs), -1)
 
     def _emit(self, y: np.ndarray) -> Array:

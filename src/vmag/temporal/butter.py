@@ -5,11 +5,17 @@ from __future__ import annotations
 import math
 import numbers
 
-from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt
+import torch
+from scipy.signal import butter, sosfiltfilt
 
 from vmag.errors import VmagError, check_band
 from vmag.temporal.base import Array, TemporalFilter, like, to_numpy
-from vmag.temporal.recursive import RecursiveStream, map_columns
+from vmag.temporal.recursive import (
+    RecursiveStream,
+    filtfilt_float32_ok,
+    map_columns,
+    sosfiltfilt_torch,
+)
 
 #: Highest Butterworth order accepted (higher orders only ring more over short clips).
 MAX_ORDER = 10
@@ -32,6 +38,12 @@ class ButterBandpass(TemporalFilter):
     runs it forward only (``sosfilt``, delay 0, magnitude ``|H(f)|``, gain 1 at the
     centre too). ``lo = 0`` designs a low-pass at ``hi`` instead (gain 1 at DC).
     ``min_frames`` is one more than ``sosfiltfilt``'s default edge padding.
+
+    Torch input streams in torch (see :class:`~vmag.temporal.recursive.RecursiveStream`)
+    and, where float32 holds scipy's float64 to about 1e-5
+    (:func:`~vmag.temporal.recursive.filtfilt_float32_ok`: order 1, poles not too near
+    z = 1) or the input is float64, ``apply`` runs the same zero-phase filtering in
+    torch too, on the tensor's device; otherwise scipy's float64 ``sosfiltfilt``.
 
     Parameters
     ----------
@@ -89,14 +101,19 @@ class ButterBandpass(TemporalFilter):
         return self.fps / math.pi * math.atan(w)
 
     def apply(self, x: Array) -> Array:
+        n = self._check_clip(x, f"sosfiltfilt pads {self.padlen} frames at each end")
+        if isinstance(x, torch.Tensor) and (
+            x.dtype == torch.float64 or filtfilt_float32_ok(self.sos)
+        ):
+            t = x.detach()
+            work = torch.float64 if t.dtype == torch.float64 else torch.float32
+            y = sosfiltfilt_torch(self.sos, t.reshape(n, -1).to(work), self.padlen)
+            return y.reshape(t.shape).to(t.dtype if t.is_floating_point() else torch.float32)
         xs = to_numpy(x)
-        n = self._check_clip(xs, f"sosfiltfilt pads {self.padlen} frames at each end")
         y = map_columns(
             xs.reshape(n, -1), lambda xc, _: sosfiltfilt(self.sos, xc, axis=0), xs.dtype
         )
         return like(y.reshape(xs.shape), x)
 
     def stream(self) -> RecursiveStream:
-        return RecursiveStream(
-            lambda xc, zi: sosfilt(self.sos, xc, axis=0, zi=zi), sosfilt_zi(self.sos)
-        )
+        return RecursiveStream(self.sos)

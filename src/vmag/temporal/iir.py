@@ -6,7 +6,6 @@ import math
 import numbers
 
 import numpy as np
-from scipy.signal import lfilter, lfilter_zi
 
 from vmag.errors import VmagError, check_band
 from vmag.temporal.base import Array, TemporalFilter
@@ -21,10 +20,10 @@ class IIRDifference(TemporalFilter):
 
         H(z) = (r1 - r2) (1 - z^-1) / ((1 - (1 - r1) z^-1) (1 - (1 - r2) z^-1)),
 
-    run with ``lfilter``. It is causal, as in the published method: ``apply`` runs the
-    same forward recursion over the clip as ``stream()`` does, from the steady state of
-    ``x[0]``, so both give identical outputs and a still scene gives 0 from frame 0
-    (up to rounding).
+    run as one second-order section :attr:`sos`. It is causal, as in the published
+    method: ``apply`` runs the same forward recursion over the clip as ``stream()``
+    does, from the steady state of ``x[0]``, so both give identical outputs and a still
+    scene gives 0 from frame 0 (up to rounding).
 
     Parameters
     ----------
@@ -59,6 +58,7 @@ class IIRDifference(TemporalFilter):
         self.r1, self.r2 = float(r1), float(r2)
         self.b = (self.r1 - self.r2) * np.array([1.0, -1.0])
         self.a = np.array([1.0, -(2.0 - self.r1 - self.r2), (1.0 - self.r1) * (1.0 - self.r2)])
+        self.sos = np.concatenate([self.b, [0.0], self.a])[None]  # one second-order section
 
     @classmethod
     def from_band(cls, band: tuple[float, float], fps: float) -> IIRDifference:
@@ -83,6 +83,4 @@ class IIRDifference(TemporalFilter):
         return self.stream().step(x)
 
     def stream(self) -> RecursiveStream:
-        return RecursiveStream(
-            lambda xc, zi: lfilter(self.b, self.a, xc, axis=0, zi=zi), lfilter_zi(self.b, self.a)
-        )
+        return RecursiveStream(self.sos)
