@@ -237,11 +237,14 @@ class EulerianMagnifier(Magnifier):
             drop = min(to_skip, len(outputs[0]))
             to_skip -= drop
             count = len(outputs[0]) - drop
-            if count == 0:
-                return
-            x = torch.stack([pending.popleft() for _ in range(count)])
-            y = self._synthesise(x, [o[drop:] for o in outputs], rep)
-            yield from to_frames(y)
+            # At most one block at a time: the flush hands over `delay` outputs at once.
+            step = chunk_frames(*pending[0].shape[:2]) if count else 1
+            for s in range(drop, drop + count, step):
+                n = min(step, drop + count - s)
+                x = torch.stack([pending.popleft() for _ in range(n)])
+                part = rep if n == count else None
+                y = self._synthesise(x, [o[s : s + n] for o in outputs], part)
+                yield from to_frames(y)
 
         for block in batched(frames):
             x = to_tensor(block)

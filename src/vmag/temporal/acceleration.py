@@ -116,7 +116,8 @@ class AccelerationFilter(TemporalFilter):
 class FIRStream(StreamingFilter):
     """Stream a symmetric FIR of ``2K + 1`` taps with delay K, from a ring of past inputs.
 
-    The ring holds ``2K + BLOCK`` frames, so memory is independent of the clip length;
+    The ring holds ``2K + b`` frames, b the first block's length (at most ``BLOCK``), so
+    memory is independent of the clip length and as small as the caller's blocks allow;
     inputs are written into it once and each output block is one banded matrix product
     over the ring (two when the window wraps around its end).
 
@@ -158,12 +159,14 @@ class FIRStream(StreamingFilter):
         """Push ``x2 [B, P]``; write the B outputs, delayed by K, into ``out [B, P]``."""
         if self._ring is None:
             # the past before the first sample replicates it (apply's edge padding)
-            self._ring = np.empty((2 * self.delay + BLOCK, x2.shape[1]), x2.dtype)
+            rows = 2 * self.delay + min(BLOCK, len(x2))
+            self._ring = np.empty((rows, x2.shape[1]), x2.dtype)
             self._ring[:] = x2[0]
             self._pos = 0
             self._band = self._matrix.astype(x2.dtype)
-        for s in range(0, len(x2), BLOCK):
-            self._push(x2[s : s + BLOCK], out[s : s + BLOCK])
+        cap = len(self._ring) - 2 * self.delay
+        for s in range(0, len(x2), cap):
+            self._push(x2[s : s + cap], out[s : s + cap])
 
     def _push(self, xb: np.ndarray, out: np.ndarray) -> None:
         ring = self._ring
