@@ -5,7 +5,8 @@ translation δ of a structure moves its band's phase by ω·δ. We take each ban
 relative to the first frame (accumulated from frame-to-frame differences, so it never
 wraps around even when the motion over a clip exceeds half a wavelength), band-pass it
 over time, smooth it spatially with amplitude weights (σ), and rotate each coefficient
-by α times the filtered phase: c·exp(iαφ_f). The motion in that band becomes (1 + α)δ,
+by α times the filtered phase: c·exp(iαφ_f) (of which the reconstruction needs only the
+real part). The motion in that band becomes (1 + α)δ,
 without the noise amplification of the linear method. Luminance only by default.
 """
 
@@ -43,9 +44,10 @@ def phase_increments(phase: torch.Tensor, previous: torch.Tensor) -> torch.Tenso
     return torch.remainder(step + torch.pi, 2 * torch.pi) - torch.pi
 
 
-def rotate(bands: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """bands · exp(i·angle) (cheaper than torch.polar, which also builds a magnitude)."""
-    return bands * torch.complex(torch.cos(angle), torch.sin(angle))
+def rotated_real(bands: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Re(bands · exp(i·angle)) = Re·cos − Im·sin: all the reconstruction uses of a band."""
+    out = torch.cos(angle).mul_(bands.real)
+    return out.sub_(torch.sin(angle).mul_(bands.imag))
 
 
 @register_magnifier
@@ -103,7 +105,7 @@ class PhaseMagnifier(EulerianMagnifier):
         return [band for scale in coeffs.bands for band in scale]
 
     def _signals(self, rep: Rep) -> list[torch.Tensor]:
-        angles = [torch.angle(b) for b in self._bands(rep[1])]
+        angles = [torch.atan2(b.imag, b.real) for b in self._bands(rep[1])]
         if self._previous is None:  # the first frame is the reference: phase 0
             self._previous = [a[0] for a in angles]
             self._phase = [torch.zeros_like(a[0]) for a in angles]
@@ -124,7 +126,7 @@ class PhaseMagnifier(EulerianMagnifier):
     ) -> torch.Tensor:
         y, coeffs = rep if rep is not None else self._decompose(x)
         shifted = iter(
-            rotate(b, self.alpha * self._smooth(f, b))
+            rotated_real(b, self.alpha * self._smooth(f, b))
             for b, f in zip(self._bands(coeffs), filtered, strict=True)
         )
         bands = [[next(shifted) for _ in scale] for scale in coeffs.bands]
