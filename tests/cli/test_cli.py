@@ -98,6 +98,38 @@ def test_magnify_stream_and_fps_override(capsys, clip_path, tmp_path):
     assert info.frames == 60 and info.fps == pytest.approx(60)
 
 
+def test_vibration_preset_finds_the_band_and_magnifies(capsys, clip_path, tmp_path):
+    out = tmp_path / "out.mkv"
+    code, _, err = run(capsys, "magnify", clip_path, "-o", out, "--preset", "vibration")
+    assert code == 0, err
+    assert "strongest peak 3.00 Hz" in err
+    frames, _ = read_video(out)
+    moved = tone_amplitude(displacement_series(frames)[:, 1], 3.0, FPS)
+    assert moved > 10 * 0.1  # preset alpha 20 on a 0.1 px motion, well above the input
+
+
+@pytest.mark.parametrize(("preset", "method"), [("pulse", "color"), ("breathing", "linear")])
+def test_presets_fill_method_and_explicit_flags_win(capsys, clip_path, tmp_path, preset, method):
+    out = tmp_path / "out.mkv"
+    code, _, err = run(
+        capsys,
+        "magnify",
+        clip_path,
+        "-o",
+        out,
+        "--preset",
+        preset,
+        "--band",
+        "2",
+        "4",
+        "--stop",
+        "40",
+    )
+    assert code == 0, err
+    assert err.startswith(f"{method}:")
+    assert probe(out).frames == 40
+
+
 def test_methods_lists_options(capsys):
     code, _, err = run(capsys, "methods")
     assert code == 0
@@ -115,7 +147,8 @@ def test_spectrum_finds_the_motion_frequency(capsys, clip_path, tmp_path):
     png = tmp_path / "spec.png"
     code, _, err = run(capsys, "spectrum", clip_path, "-o", png, "--peaks", "1", "--min-freq", "1")
     assert code == 0, err
-    first_peak = float(err.split("Hz")[0])
+    peaks = [ln for ln in err.splitlines() if ln.strip().endswith("dB") and "/min" in ln]
+    first_peak = float(peaks[0].split("Hz")[0])
     assert first_peak == pytest.approx(3.0, abs=0.3)
     assert png.stat().st_size > 1000
 

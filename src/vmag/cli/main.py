@@ -71,6 +71,15 @@ def _read_all(path: Path, fps: float | None, start: int, stop: int | None):
     return frames[:n], info
 
 
+def _frames_with_progress(path: Path, info: Any, label: str):
+    """Decode ``path`` (in a thread) while a progress bar counts the frames."""
+    with progress_bar() as bar:
+        task = bar.add_task(label, total=info.frames)
+        for frame in prefetch(iter_frames(path), _depth(info)):
+            yield frame
+            bar.advance(task)
+
+
 def _method_params(method: str, explicit: dict[str, Any]) -> dict[str, Any]:
     """The options the user set, checked against what ``method`` takes."""
     takes = {o.name for o in magnifier_class(method).options()}
@@ -281,7 +290,8 @@ def slice_(
     for path in inputs:
         info = probe(path, fps=fps)
         rate = rate or info.fps
-        slices.append(spatiotemporal_slice(iter_frames(path), x=x, y=y))
+        frames = _frames_with_progress(path, info, "slice")
+        slices.append(spatiotemporal_slice(frames, x=x, y=y))
         labels.append(path.name)
     out = plot_slices(slices, labels, rate, output, vertical=x is not None)
     _say(f"wrote {out}")
@@ -300,7 +310,9 @@ def spectrum(
 ) -> None:
     """Temporal power spectrum of a clip or region, with its strongest peaks."""
     info = probe(input, fps=fps)
-    freqs, power = temporal_spectrum(iter_frames(input), info.fps, roi=roi)
+    freqs, power = temporal_spectrum(
+        _frames_with_progress(input, info, "spectrum"), info.fps, roi=roi
+    )
     found = strongest_peaks(freqs, power, n=peaks, min_freq=min_freq)
     for p in found:
         _say(f"{p.freq:8.3f} Hz  {p.freq * 60:8.1f} /min  {p.db:6.1f} dB")
