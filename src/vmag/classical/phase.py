@@ -105,7 +105,7 @@ class PhaseMagnifier(EulerianMagnifier):
         return [band for scale in coeffs.bands for band in scale]
 
     def _signals(self, rep: Rep) -> list[torch.Tensor]:
-        angles = [torch.atan2(b.imag, b.real) for b in self._bands(rep[1])]
+        angles = [torch.angle(b) for b in self._bands(rep[1])]
         if self._previous is None:  # the first frame is the reference: phase 0
             self._previous = [a[0] for a in angles]
             self._phase = [torch.zeros_like(a[0]) for a in angles]
