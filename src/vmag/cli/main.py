@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections import deque
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -158,17 +159,14 @@ def magnify(
         ),
     )
     magnifier = create_magnifier(method, **params)
-    protect = [input]
     if compare is not None and compare.resolve() == output.resolve():
         raise VmagError("--compare must name a different file than -o")
     _say(
         f"{method}: {info.width}x{info.height}, {info.fps:g} fps, "
         f"{'streaming' if stream else 'offline'} -> {output}"
     )
-    if stream:
-        _magnify_stream(magnifier, input, output, compare, info, start, stop, crf, protect)
-    else:
-        _magnify_offline(magnifier, input, output, compare, info, start, stop, crf, protect)
+    job = _Job(input, output, compare, info, start, stop, crf)
+    (_magnify_stream if stream else _magnify_offline)(magnifier, job)
     _say(f"wrote {output}" + (f" and {compare}" if compare else ""))
 
 
@@ -184,18 +182,27 @@ def _writers(output: Path, compare: Path | None, info: Any, crf: int, protect: l
         yield writer, cmp
 
 
-def _magnify_offline(
-    magnifier: Magnifier,
-    input: Path,
-    output: Path,
-    compare: Path | None,
-    info: Any,
-    start: int,
-    stop: int | None,
-    crf: int,
-    protect: list[Path],
-) -> None:
-    frames, _ = _read_all(input, info.fps if info.fps != info.container_fps else None, start, stop)
+@dataclass(frozen=True)
+class _Job:
+    """What one ``vmag magnify`` run reads and writes."""
+
+    input: Path
+    output: Path
+    compare: Path | None
+    info: Any
+    start: int
+    stop: int | None
+    crf: int
+
+    def writers(self):
+        """Atomic background writers for the output and the optional side-by-side video."""
+        return _writers(self.output, self.compare, self.info, self.crf, [self.input])
+
+
+def _magnify_offline(magnifier: Magnifier, job: _Job) -> None:
+    info = job.info
+    override = info.fps if info.fps != info.container_fps else None
+    frames, _ = _read_all(job.input, override, job.start, job.stop)
     with progress_bar() as bar:
         tasks: dict[str, Any] = {}
 
@@ -207,7 +214,7 @@ def _magnify_offline(
 
         out = magnifier.magnify(frames, info.fps, progress=report)
         task = bar.add_task("encode", total=len(out))
-        with _writers(output, compare, info, crf, protect) as (writer, cmp):
+        with job.writers() as (writer, cmp):
             for i, frame in enumerate(out):
                 writer.write(frame)
                 if cmp is not None:
@@ -215,29 +222,20 @@ def _magnify_offline(
                 bar.advance(task)
 
 
-def _magnify_stream(
-    magnifier: Magnifier,
-    input: Path,
-    output: Path,
-    compare: Path | None,
-    info: Any,
-    start: int,
-    stop: int | None,
-    crf: int,
-    protect: list[Path],
-) -> None:
-    stop = info.frames if stop is None else min(stop, info.frames)
+def _magnify_stream(magnifier: Magnifier, job: _Job) -> None:
+    info, start = job.info, job.start
+    stop = info.frames if job.stop is None else min(job.stop, info.frames)
     originals: deque[np.ndarray] = deque()  # inputs awaiting their output (the filter's delay)
 
     def source():
-        for frame in prefetch(iter_frames(input, start=start, stop=stop), _depth(info)):
-            if compare is not None:
+        for frame in prefetch(iter_frames(job.input, start=start, stop=stop), _depth(info)):
+            if job.compare is not None:
                 originals.append(frame)
             yield frame
 
     with progress_bar() as bar:
         task = bar.add_task("magnify", total=max(0, stop - start))
-        with _writers(output, compare, info, crf, protect) as (writer, cmp):
+        with job.writers() as (writer, cmp):
             for frame in magnifier.stream(source(), info.fps):
                 writer.write(frame)
                 if cmp is not None:
