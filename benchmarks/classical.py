@@ -52,6 +52,7 @@ def make_clip(path: Path, width: int, height: int, frames: int) -> None:
 
 def worker(job: dict) -> dict:
     """Run one measurement in this (fresh) process; returns seconds, frames, peak MB."""
+    import vmag.cli  # noqa: F401 - first, so torch starts in the CLI's environment
     from vmag.io import VideoWriter, iter_frames, read_video
     from vmag.registry import create_magnifier
 
