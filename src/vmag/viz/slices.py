@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from vmag.errors import VmagError
+from vmag.viz._figure import pyplot, save_figure
 
 
 def spatiotemporal_slice(
@@ -51,11 +52,7 @@ def plot_slices(
 
     ``vertical`` slices (a column over time) have time on the horizontal axis.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     n = len(slices)
     first = slices[0]
     t_len = first.shape[1] if vertical else first.shape[0]
@@ -76,9 +73,4 @@ def plot_slices(
             ax.set_xlabel("x (px)")
         ax.imshow(np.clip(s, 0, 1), extent=extent, aspect="auto", interpolation="nearest")
         ax.set_title(label, fontsize=9)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import signal
 
 from vmag.errors import VmagError
+from vmag.viz._figure import pyplot, save_figure
 
 Roi = tuple[int, int, int, int]  # x, y, width, height
 
@@ -93,11 +94,7 @@ def plot_spectrum(
     title: str = "",
 ) -> Path:
     """Save the spectrum (dB re. median, against Hz) with its peaks marked; returns the path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     db = 10 * np.log10(np.maximum(power, 1e-30) / max(np.median(power), 1e-30))
     fig, ax = plt.subplots(figsize=(8, 3.5))
     ax.plot(freqs, db, lw=1)
@@ -116,9 +113,4 @@ def plot_spectrum(
     ax.set_ylabel("power (dB re. median)")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure(fig, out)
