@@ -127,7 +127,7 @@ def test_torch_in_torch_out() -> None:
     x = torch.randn(60, 3, 2)
     y = filt.apply(x)
     assert isinstance(y, torch.Tensor) and y.dtype == torch.float32 and y.shape == x.shape
-    np.testing.assert_allclose(y.numpy(), filt.apply(x.numpy()), atol=1e-6)
+    np.testing.assert_allclose(y.numpy(), filt.apply(x.numpy()), rtol=1e-4, atol=1e-5)
     stream = filt.stream()
     assert isinstance(stream.step(x[:3]), torch.Tensor)
     flushed = stream.flush()

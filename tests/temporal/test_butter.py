@@ -115,7 +115,7 @@ def test_torch_in_torch_out() -> None:
     x = torch.randn(100, 2, 3)
     y = filt.apply(x)
     assert isinstance(y, torch.Tensor) and y.dtype == torch.float32 and y.shape == x.shape
-    np.testing.assert_allclose(y.numpy(), filt.apply(x.numpy()), atol=1e-6)
+    np.testing.assert_allclose(y.numpy(), filt.apply(x.numpy()), rtol=1e-4, atol=1e-5)
     s = filt.stream().step(x[:4])
     assert isinstance(s, torch.Tensor) and s.shape == (4, 2, 3)
 

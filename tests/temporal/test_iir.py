@@ -81,8 +81,9 @@ def test_torch_in_torch_out() -> None:
     x = torch.randn(40, 2, 5)
     y = filt.apply(x)
     assert isinstance(y, torch.Tensor) and y.dtype == torch.float32 and y.shape == x.shape
-    # torch runs the recursion in float32 (see test_recursive), numpy in scipy's float64
-    np.testing.assert_allclose(y.numpy(), filt.apply(x.numpy()), atol=1e-6)
+    # torch runs the recursion in float32 (see test_recursive), numpy in scipy's float64:
+    # agreement to float32 accuracy, not to the last bit
+    np.testing.assert_allclose(y.numpy(), filt.apply(x.numpy()), rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize(
