@@ -6,6 +6,7 @@ with one ``vmag: error: ...`` line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections import deque
 from contextlib import ExitStack, contextmanager
@@ -370,6 +371,12 @@ def demo(
     _say(f"phase magnification, alpha {alpha:g}, band 0.7-1.4 Hz, of a {freq:g} Hz 0.25 px motion:")
     for p in [*paths.values(), png]:
         _say(f"  wrote {p}")
+
+
+#: Modules defining further commands; each has ``register(app)``, which adds them to ``app``.
+_COMMAND_MODULES: tuple[str, ...] = ()
+for _module in _COMMAND_MODULES:
+    importlib.import_module(_module).register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

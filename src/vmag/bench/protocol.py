@@ -1,0 +1,157 @@
+"""What every ``vmag bench`` protocol is: test clips with known ground truth, and a score.
+
+A protocol renders short clips whose true magnified version is known exactly
+(:class:`TestClip`), runs each method on them through the registry
+(:func:`magnify_clip`), and scores the outputs. It returns a :class:`BenchResult`,
+which :mod:`vmag.bench.report` writes as JSON, a Markdown table and a plot.
+
+Two shapes of result:
+
+- ``sweep``: ``levels`` (the swept values), ``scores`` = {method: [score per level]} and
+  ``baseline`` = [the input's score per level];
+- ``table``: ``scores`` = {method: {metric: value}} (the input may appear as ``"input"``).
+
+Clips are periodic with a whole number of cycles and magnified offline, so each method
+runs in its natural setting for such clips: band-pass methods with the ideal filter
+(exact for periodic clips), methods with their own temporal filter (acceleration) with
+that one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from vmag.errors import VmagError
+from vmag.magnifier import ProgressFn
+from vmag.registry import create_magnifier, magnifier_class
+
+#: Filters that band-pass around the chosen band; the bench swaps them for the ideal one.
+BANDPASS_FILTERS = frozenset({"ideal", "butter", "iir"})
+
+
+@dataclass(frozen=True)
+class TestClip:
+    """A clip to magnify and what a perfect magnifier would return.
+
+    ``frames`` and ``truth`` are (T, H, W, 3) float32 in [0, 1]; ``scored`` are the
+    indices of the frames a protocol scores (e.g. those at the motion's extremes).
+    """
+
+    __test__: ClassVar[bool] = False  # not a pytest class despite the name
+
+    frames: np.ndarray
+    truth: np.ndarray
+    fps: float
+    band: tuple[float, float]
+    alpha: float
+    scored: tuple[int, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def bench_params(method: str, clip: TestClip) -> dict[str, Any]:
+    """The parameters ``method`` runs with on ``clip``: its defaults, with the clip's
+    alpha and band, and the ideal filter in place of a band-pass one."""
+    params: dict[str, Any] = {"alpha": clip.alpha}
+    options = {o.name: o for o in magnifier_class(method).options()}
+    if "band" in options:
+        params["band"] = clip.band
+    filt = options.get("filter")
+    if filt is not None and filt.default in BANDPASS_FILTERS and "ideal" in (filt.choices or ()):
+        params["filter"] = "ideal"
+    return params
+
+
+def magnify_clip(method: str, clip: TestClip, **overrides: Any) -> np.ndarray:
+    """Run registered ``method`` on ``clip`` (offline); returns (T, H, W, 3) float32."""
+    params = {**bench_params(method, clip), **overrides}
+    return create_magnifier(method, **params).magnify(clip.frames, clip.fps)
+
+
+@dataclass
+class BenchResult:
+    """What a protocol measured; :meth:`to_json` is the file ``vmag bench`` writes."""
+
+    protocol: str
+    kind: str  # "sweep" or "table"
+    settings: dict[str, Any]
+    scores: dict[str, Any]
+    levels: list[float] | None = None
+    baseline: list[float] | None = None
+    level_name: str = ""  # axis label for sweep levels, with units
+    score_name: str = ""  # e.g. "SSIM" or "MSE (8-bit)"
+    higher_is_better: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "protocol": self.protocol,
+            "kind": self.kind,
+            "settings": self.settings,
+            "score_name": self.score_name,
+            "higher_is_better": self.higher_is_better,
+            "scores": self.scores,
+        }
+        if self.kind == "sweep":
+            out |= {"levels": self.levels, "level_name": self.level_name, "baseline": self.baseline}
+        if self.notes:
+            out["notes"] = self.notes
+        return out
+
+
+@dataclass(kw_only=True)
+class Protocol(ABC):
+    """One evaluation protocol. Subclasses set ``name``, ``kind`` and ``summary`` and
+    implement :meth:`settings` (everything needed to rerun it) and :meth:`run`.
+
+    Deterministic from ``seed``; ``quick`` is a reduced size that runs in well under a
+    minute per method, for CI.
+    """
+
+    name: ClassVar[str] = ""
+    kind: ClassVar[str] = "table"
+    summary: ClassVar[str] = ""
+
+    seed: int = 0
+    quick: bool = False
+
+    @abstractmethod
+    def settings(self) -> dict[str, Any]:
+        """Every parameter of this run, JSON-serialisable (seed and quick included)."""
+
+    @abstractmethod
+    def run(self, methods: list[str], progress: ProgressFn | None = None) -> BenchResult:
+        """Score ``methods`` (registry names); ``progress(stage, done, total)`` as work advances."""
+
+
+_PROTOCOLS: dict[str, type[Protocol]] = {}
+
+
+def register_protocol(cls: type[Protocol]) -> type[Protocol]:
+    """Class decorator: make a protocol available to ``vmag bench`` under ``cls.name``."""
+    if not cls.name or cls.kind not in ("sweep", "table"):
+        raise TypeError(f"{cls.__qualname__} needs a name and kind 'sweep' or 'table'")
+    _PROTOCOLS[cls.name] = cls
+    return cls
+
+
+def protocol_class(name: str) -> type[Protocol]:
+    """The protocol registered as ``name``; a :class:`VmagError` listing the names otherwise."""
+    from vmag.bench import protocols  # noqa: F401  (registers the built-in protocols)
+
+    try:
+        return _PROTOCOLS[name]
+    except KeyError:
+        raise VmagError(
+            f"unknown protocol {name!r}; choose from {', '.join(_PROTOCOLS)}"
+        ) from None
+
+
+def list_protocols() -> list[str]:
+    """Names of the registered protocols."""
+    from vmag.bench import protocols  # noqa: F401
+
+    return list(_PROTOCOLS)

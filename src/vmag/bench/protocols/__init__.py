@@ -1,0 +1,8 @@
+"""The built-in ``vmag bench`` protocols; importing this package registers them, in this order."""
+
+import importlib
+
+_MODULES = ("subpixel", "noise")
+
+for _name in _MODULES:
+    importlib.import_module(f"vmag.bench.protocols.{_name}")

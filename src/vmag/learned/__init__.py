@@ -1,0 +1,1 @@
+"""Learned motion magnification: networks trained by this project on its synthetic data."""

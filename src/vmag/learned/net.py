@@ -1,0 +1,57 @@
+"""The interface every learned motion-magnification network implements.
+
+A network magnifies the motion between a reference frame and a current frame in two
+steps, so that the same network serves every inference mode of
+:mod:`vmag.learned.magnifier`:
+
+1. :meth:`MotionNet.analyse` ``(ref, cur) -> (context, motion)``: ``motion`` is the
+   network's representation of the motion from ``ref`` to ``cur`` (zero when they are
+   equal, linear in the shape representation, e.g. ``M_b - M_a``), which the
+   ``temporal`` mode band-passes over time; ``context`` is everything else the decoder
+   needs (texture/appearance features, the reference's shape).
+2. :meth:`MotionNet.synthesise` ``(context, motion, amp) -> frame``: decode with the
+   motion magnified by ``amp`` (the magnification factor m = 1 + alpha the network was
+   trained with).
+
+Images are (B, 3, H, W) float32 in [-1, 1] (the networks' range; the magnifier converts).
+:meth:`MotionNet.loss` is the training objective on a batch of the synthetic generator.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+#: A training batch from :class:`vmag.synth.motion.MotionDataset`: "a", "b", "c", "y",
+#: "y_prime" as (B, 3, H, W) tensors in [-1, 1] ("a", "b", "c" carry the input noise;
+#: "a_clean", "b_clean", "c_clean" are the same frames without it) and "amp" (B,), the
+#: magnification factor 1 + alpha.
+Batch = dict[str, torch.Tensor]
+
+
+class MotionNet(nn.Module, ABC):
+    """A two-frame motion-magnification network (see the module docstring)."""
+
+    #: registry name of the architecture, e.g. "magnet", "lightweight"
+    arch: ClassVar[str] = ""
+    #: spatial size of the inputs must be a multiple of this (the network's total stride)
+    multiple: ClassVar[int] = 4
+
+    @abstractmethod
+    def analyse(self, ref: torch.Tensor, cur: torch.Tensor) -> tuple[Any, torch.Tensor]:
+        """``(context, motion)`` for the motion from ``ref`` to ``cur``."""
+
+    @abstractmethod
+    def synthesise(self, context: Any, motion: torch.Tensor, amp: torch.Tensor) -> torch.Tensor:
+        """The current frame with ``motion`` magnified by ``amp`` ((B,) or a scalar tensor)."""
+
+    def forward(self, ref: torch.Tensor, cur: torch.Tensor, amp: torch.Tensor) -> torch.Tensor:
+        context, motion = self.analyse(ref, cur)
+        return self.synthesise(context, motion, amp)
+
+    @abstractmethod
+    def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """The training losses on ``batch``: each named term, and their weighted sum "total"."""
