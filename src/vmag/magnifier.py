@@ -17,17 +17,22 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import chain, islice
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
+from vmag._memory import release_memory
 from vmag.errors import VmagError, check_alpha, check_band, check_choice, check_positive
 from vmag.temporal import FILTER_KINDS, TemporalFilter, make_filter
+from vmag.temporal.base import StreamingFilter
 
 #: ``progress(stage, done, total)``: called as work advances; ``total`` is 0 when unknown.
 ProgressFn = Callable[[str, int, int], None]
+
+#: ``step(k, series)``: band ``k``'s series for a block through its causal filter -> output.
+FilterStep = Callable[[int, torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
@@ -220,6 +225,15 @@ class EulerianMagnifier(Magnifier):
             report("synthesise", min(i + chunk, n), n)
         return out
 
+    def _magnify_block(self, x: torch.Tensor, step: FilterStep) -> torch.Tensor:
+        """The magnified block (B, H, W, 3) of a stream whose filter has no delay:
+        ``step(k, series)`` feeds block ``x``'s series of band ``k`` to that band's causal
+        filter and returns its output. Subclasses may override this to go band by band,
+        so that one band's data is alive at a time."""
+        rep = self._decompose(x)
+        sig = self._signals(rep)
+        return self._synthesise(x, [step(k, v) for k, v in enumerate(sig)], rep)
+
     def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
         filt = self.make_temporal_filter(fps)
         if not filt.causal:
@@ -227,36 +241,50 @@ class EulerianMagnifier(Magnifier):
                 f"filter={self.filter} needs the whole clip; streaming needs a causal filter "
                 "(butter or iir)"
             )
-        delay = filt.delay
-        streams = None
-        pending: deque[torch.Tensor] = deque()  # frames whose output the filter has not given yet
-        to_skip = delay  # the filter's first `delay` outputs belong to times before the clip
+        streams: dict[int, StreamingFilter] = {}  # one causal filter per band, made when first fed
 
-        def emit(outputs: list[torch.Tensor], rep: Any) -> Iterator[np.ndarray]:
+        def step(k: int, series: torch.Tensor) -> torch.Tensor:
+            if k not in streams:
+                streams[k] = filt.stream()
+            return streams[k].step(series)
+
+        blocks = batched(frames)
+        first = next(blocks, None)
+        if first is None:
+            return
+        # Frames too big to batch: hand the set-up's and each frame's temporaries back to
+        # the OS (see vmag._memory), or the footprint drifts up by hundreds of MB at 1080p.
+        tidy = release_memory if len(first) == 1 else (lambda: None)
+        self._start(first.shape[1], first.shape[2])
+        tidy()
+        blocks = chain([first], blocks)
+        if filt.delay == 0:
+            for block in blocks:
+                yield from to_frames(self._magnify_block(to_tensor(block), step))
+                tidy()
+            return
+
+        # A delayed filter: each block's outputs belong to frames `delay` behind it.
+        pending: deque[torch.Tensor] = deque()  # frames whose output the filter has not given yet
+        to_skip = filt.delay  # the filter's first `delay` outputs belong to times before the clip
+
+        def emit(outputs: list[torch.Tensor]) -> Iterator[np.ndarray]:
             nonlocal to_skip
             drop = min(to_skip, len(outputs[0]))
             to_skip -= drop
             count = len(outputs[0]) - drop
             # At most one block at a time: the flush hands over `delay` outputs at once.
-            step = chunk_frames(*pending[0].shape[:2]) if count else 1
-            for s in range(drop, drop + count, step):
-                n = min(step, drop + count - s)
+            size = chunk_frames(*pending[0].shape[:2]) if count else 1
+            for s in range(drop, drop + count, size):
+                n = min(size, drop + count - s)
                 x = torch.stack([pending.popleft() for _ in range(n)])
-                part = rep if n == count else None
-                y = self._synthesise(x, [o[s : s + n] for o in outputs], part)
-                yield from to_frames(y)
+                yield from to_frames(self._synthesise(x, [o[s : s + n] for o in outputs], None))
 
-        for block in batched(frames):
+        for block in blocks:
             x = to_tensor(block)
-            if streams is None:
-                self._start(x.shape[1], x.shape[2])
-            rep = self._decompose(x)
-            sig = self._signals(rep)
-            if streams is None:
-                streams = [filt.stream() for _ in sig]
-            outputs = [s.step(v) for s, v in zip(streams, sig, strict=True)]
+            sig = self._signals(self._decompose(x))
+            outputs = [step(k, v) for k, v in enumerate(sig)]
             pending.extend(x.unbind(0))
-            # With no delay the outputs align with this block, so its decomposition is reused.
-            yield from emit(outputs, rep if delay == 0 else None)
-        if streams is not None and delay > 0:
-            yield from emit([s.flush() for s in streams], None)
+            yield from emit(outputs)
+            tidy()
+        yield from emit([streams[k].flush() for k in range(len(streams))])

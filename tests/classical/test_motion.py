@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from vmag.bench import displacement_series, tone_amplitude
 from vmag.registry import create_magnifier
@@ -133,3 +134,19 @@ def test_phase_smoothing_suppresses_amplified_noise(method):
         m = create_magnifier(method, alpha=20, band=(2.0, 4.0), filter="ideal", sigma=sigma)
         errors.append(float(np.std(m.magnify(noisy, FPS) - still)))
     assert errors[1] < 0.9 * errors[0]
+
+
+def test_rotation_change_is_exact_and_keeps_tiny_angles() -> None:
+    from vmag.classical.phase import rotation_change
+
+    rng = np.random.default_rng(3)
+    band = torch.complex(
+        torch.from_numpy(rng.standard_normal(500).astype(np.float32)),
+        torch.from_numpy(rng.standard_normal(500).astype(np.float32)),
+    )
+    for scale in (1.0, 1e-3, 1e-6):
+        angle = torch.from_numpy((scale * rng.standard_normal(500)).astype(np.float32))
+        exact = (band.to(torch.complex128) * (torch.exp(1j * angle.double()) - 1)).real
+        got = rotation_change(band, angle).double()
+        # relative to the change itself, so tiny angles (where cos θ − 1 rounds to 0) count
+        assert float((got - exact).abs().max() / exact.abs().max()) < 1e-5

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from vmag.errors import VmagError
-from vmag.pyramids import SteerablePyramid, max_scales
+from vmag.pyramids import SteerableCoeffs, SteerablePyramid, max_scales
 
 pyrtools = pytest.importorskip("pyrtools")
 
@@ -136,3 +136,25 @@ def test_errors_name_the_parameter():
     coeffs.bands.pop()
     with pytest.raises(VmagError, match="coeffs"):
         pyr.reconstruct(coeffs)
+
+
+@pytest.mark.parametrize("orientations", [2, 3, 4, 6])
+def test_bands_one_at_a_time_match_decompose_and_sum_back(orientations: int) -> None:
+    pyr = SteerablePyramid(40, 56, orientations=orientations, bandwidth="half")
+    x = torch.rand(2, 40, 56)
+    coeffs = pyr.decompose(x)
+    total = pyr.band_sum()
+    seen = []
+    for s, k, band in pyr.bands(x):
+        torch.testing.assert_close(band, coeffs.bands[s][k])
+        total.add(s, k, band.real)
+        seen.append((s, k))
+    assert seen == [(s, k) for s in range(pyr.levels) for k in range(orientations)]
+    zero = [[torch.zeros_like(b) for b in scale] for scale in coeffs.bands]
+    residuals = pyr.reconstruct(SteerableCoeffs(coeffs.highpass, zero, coeffs.lowpass))
+    torch.testing.assert_close(total.frames() + residuals, x, atol=1e-5, rtol=0)
+
+
+def test_empty_band_sum_is_zero_frames() -> None:
+    pyr = SteerablePyramid(16, 24, levels=1)
+    assert torch.equal(pyr.band_sum((3,)).frames(), torch.zeros(3, 16, 24))

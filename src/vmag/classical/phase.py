@@ -8,6 +8,10 @@ over time, smooth it spatially with amplitude weights (σ), and rotate each coef
 by α times the filtered phase: c·exp(iαφ_f) (of which the reconstruction needs only the
 real part). The motion in that band becomes (1 + α)δ,
 without the noise amplification of the linear method. Luminance only by default.
+
+The residuals are never magnified, so the output is the input plus the reconstruction
+of the bands' changes alone; a stream goes band by band (phase, filter, rotate, sum
+into one spectrum), so one band's data is alive at a time.
 """
 
 from __future__ import annotations
@@ -20,14 +24,14 @@ import torch
 from vmag.classical._smoothing import amplitude_weighted_blur
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError, check_choice
-from vmag.magnifier import EulerianMagnifier, option
-from vmag.pyramids import SteerableCoeffs, SteerablePyramid
+from vmag.magnifier import EulerianMagnifier, FilterStep, option
+from vmag.pyramids import SteerablePyramid
 from vmag.registry import register_magnifier
 
 BANDWIDTHS = ("octave", "half", "quarter")
 
-# (the channels decomposed: Y or YIQ, (B, C, H, W); their pyramid)
-Rep = tuple[torch.Tensor, SteerableCoeffs]
+# a block's bands: (scale, orientation, complex band (B, C, h, w)), finest first
+Rep = list[tuple[int, int, torch.Tensor]]
 
 
 def add_change(x: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
@@ -44,10 +48,15 @@ def phase_increments(phase: torch.Tensor, previous: torch.Tensor) -> torch.Tenso
     return torch.remainder(step + torch.pi, 2 * torch.pi) - torch.pi
 
 
-def rotated_real(bands: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Re(bands · exp(i·angle)) = Re·cos − Im·sin: all the reconstruction uses of a band."""
-    out = torch.cos(angle).mul_(bands.real)
-    return out.sub_(torch.sin(angle).mul_(bands.imag))
+def rotation_change(bands: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Re(bands · exp(i·angle)) − Re(bands): what rotating each coefficient changes in the
+    real part (all the reconstruction uses of a band). Written as
+    −2 sin(θ/2)·(sin(θ/2)·Re + cos(θ/2)·Im), which stays accurate in float32 for the tiny
+    angles of subtle motion, where cos θ − 1 would round to 0."""
+    half = angle * 0.5
+    s = torch.sin(half)
+    out = torch.cos(half).mul_(bands.imag).addcmul_(s, bands.real)
+    return out.mul_(s).mul_(-2.0)
 
 
 @register_magnifier
@@ -91,44 +100,56 @@ class PhaseMagnifier(EulerianMagnifier):
         )
 
     def _reset(self) -> None:
-        self._previous: list[torch.Tensor] | None = None
-        self._phase: list[torch.Tensor] = []
+        self._previous: list[torch.Tensor] = []  # each band's angle at the last frame seen
+        self._phase: list[torch.Tensor] = []  # each band's phase then, relative to frame 0
+
+    def _channels(self, x: torch.Tensor) -> torch.Tensor:
+        """The channels magnified: Y (B, 1, H, W), or YIQ (B, 3, H, W)."""
+        if self.luminance_only:
+            return luminance(x).unsqueeze(1)
+        return rgb_to_yiq(x.permute(0, 3, 1, 2))
 
     def _decompose(self, x: torch.Tensor) -> Rep:
-        if self.luminance_only:
-            y = luminance(x).unsqueeze(1)
-        else:
-            y = rgb_to_yiq(x.permute(0, 3, 1, 2))
-        return y, self._pyramid.decompose(y)
+        # The residuals are never magnified, so only the bands are needed.
+        return list(self._pyramid.bands(self._channels(x)))
 
-    def _bands(self, coeffs: SteerableCoeffs) -> list[torch.Tensor]:
-        return [band for scale in coeffs.bands for band in scale]
+    def _band_phase(self, k: int, band: torch.Tensor) -> torch.Tensor:
+        """Band ``k``'s phase over a block of frames, relative to the clip's first frame."""
+        angle = torch.angle(band)
+        if k == len(self._previous):  # the first frame is the reference: phase 0
+            self._previous.append(angle[0])
+            self._phase.append(torch.zeros_like(angle[0]))
+        phase = torch.cumsum(phase_increments(angle, self._previous[k]), dim=0)
+        phase += self._phase[k]
+        # clones, so the state does not keep the whole block's tensors alive
+        self._previous[k], self._phase[k] = angle[-1].clone(), phase[-1].clone()
+        return phase
 
     def _signals(self, rep: Rep) -> list[torch.Tensor]:
-        angles = [torch.angle(b) for b in self._bands(rep[1])]
-        if self._previous is None:  # the first frame is the reference: phase 0
-            self._previous = [a[0] for a in angles]
-            self._phase = [torch.zeros_like(a[0]) for a in angles]
-        out = []
-        for k, a in enumerate(angles):
-            phase = self._phase[k] + torch.cumsum(phase_increments(a, self._previous[k]), dim=0)
-            self._previous[k], self._phase[k] = a[-1], phase[-1]
-            out.append(phase)
-        return out
+        return [self._band_phase(k, band) for k, (_, _, band) in enumerate(rep)]
 
     def _smooth(self, phase: torch.Tensor, band: torch.Tensor) -> torch.Tensor:
         if self.sigma <= 0:
             return phase
         return amplitude_weighted_blur(phase, band.abs(), self.sigma)
 
+    def _shift(self, band: torch.Tensor, filtered: torch.Tensor) -> torch.Tensor:
+        """The change of a band's real part when its filtered phase is magnified α times."""
+        return rotation_change(band, self.alpha * self._smooth(filtered, band))
+
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None
     ) -> torch.Tensor:
-        y, coeffs = rep if rep is not None else self._decompose(x)
-        shifted = iter(
-            rotated_real(b, self.alpha * self._smooth(f, b))
-            for b, f in zip(self._bands(coeffs), filtered, strict=True)
-        )
-        bands = [[next(shifted) for _ in scale] for scale in coeffs.bands]
-        magnified = SteerableCoeffs(highpass=coeffs.highpass, bands=bands, lowpass=coeffs.lowpass)
-        return add_change(x, self._pyramid.reconstruct(magnified) - y)
+        # The residuals are not magnified, so the change is the bands' change alone.
+        bands = rep if rep is not None else self._pyramid.bands(self._channels(x))
+        change = self._pyramid.band_sum()
+        for (s, k, band), f in zip(bands, filtered, strict=True):
+            change.add(s, k, self._shift(band, f))
+        return add_change(x, change.frames())
+
+    def _magnify_block(self, x: torch.Tensor, step: FilterStep) -> torch.Tensor:
+        # Band by band (phase, filter, rotate, sum), so that one band is alive at a time.
+        change = self._pyramid.band_sum()
+        for k, (s, o, band) in enumerate(self._pyramid.bands(self._channels(x))):
+            change.add(s, o, self._shift(band, step(k, self._band_phase(k, band))))
+        return add_change(x, change.frames())

@@ -74,6 +74,7 @@ class BackgroundWriter:
         self._writer = VideoWriter(path, fps, **kwargs)
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
+        self._unit: np.ndarray | None = None  # reused float buffer of _compact
         self._thread = threading.Thread(target=self._run, name="vmag-encode", daemon=True)
         self._thread.start()
 
@@ -88,7 +89,19 @@ class BackgroundWriter:
     def write(self, frame: np.ndarray) -> None:
         if self._error is not None:
             raise self._error
-        self._queue.put(frame)
+        self._queue.put(self._compact(np.asarray(frame)))
+
+    def _compact(self, frame: np.ndarray) -> np.ndarray:
+        """A float frame as uint8 (rounded as the writer rounds), so the queue holds a
+        quarter of the bytes; anything else is passed on for the writer to check."""
+        if frame.ndim != 3 or not np.issubdtype(frame.dtype, np.floating):
+            return frame
+        if self._unit is None or self._unit.shape != frame.shape:
+            self._unit = np.empty(frame.shape, np.float32)
+        np.clip(frame, 0, 1, out=self._unit)
+        self._unit *= 255
+        self._unit += 0.5
+        return self._unit.astype(np.uint8)  # truncating x + 0.5 rounds to nearest
 
     def __enter__(self) -> BackgroundWriter:
         return self

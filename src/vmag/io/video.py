@@ -110,8 +110,12 @@ def probe(path: PathLike, fps: float | None = None) -> VideoInfo:
     )
 
 
-def iter_frames(path: PathLike, start: int = 0, stop: int | None = None) -> Iterator[np.ndarray]:
-    """Yield frames ``[start, stop)`` of ``path`` one at a time as ``(H, W, 3)`` float32 RGB.
+def iter_frames(
+    path: PathLike, start: int = 0, stop: int | None = None, *, uint8: bool = False
+) -> Iterator[np.ndarray]:
+    """Yield frames ``[start, stop)`` of ``path`` one at a time as ``(H, W, 3)`` float32 RGB
+    in [0, 1], or as the decoded uint8 RGB when ``uint8`` (a quarter of the bytes, for
+    queues of frames awaiting their turn).
 
     The file is opened (and checked) at the call; frames are decoded lazily, so
     a long clip never has to fit in memory. Frames before ``start`` are decoded
@@ -129,7 +133,8 @@ def iter_frames(path: PathLike, start: int = 0, stop: int | None = None) -> Iter
     """
     start, stop = _check_range(start, stop)
     container, stream = _open_input(path)
-    return _to_float_frames(_decode_rgb(container, stream, path, start, stop))
+    frames = _decode_rgb(container, stream, path, start, stop)
+    return frames if uint8 else _to_float_frames(frames)
 
 
 def read_video(

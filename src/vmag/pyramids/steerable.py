@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -83,23 +84,25 @@ def transition(log_rad: Tensor, edge: float, width: float) -> tuple[Tensor, Tens
     return torch.cos(u), -torch.sin(u)
 
 
+def angular_mask(angle: Tensor, k: int, orientations: int, analytic: bool) -> Tensor:
+    """Orientation ``k``'s mask ``sqrt(c) cos^(K-1)(angle - pi k / K)`` (:func:`angular_masks`)."""
+    order = orientations - 1
+    const = 4**order * math.factorial(order) ** 2 / (orientations * math.factorial(2 * order))
+    delta = torch.remainder(angle - math.pi * k / orientations + math.pi, 2 * math.pi) - math.pi
+    mask = math.sqrt(const) * torch.cos(delta) ** order
+    if analytic:
+        mask = 2 * mask * (delta.abs() < math.pi / 2)
+    return mask
+
+
 def angular_masks(angle: Tensor, orientations: int, analytic: bool) -> Tensor:
     """``[K, ...]`` masks ``sqrt(c) cos^(K-1)(angle - pi k / K)``, squares summing to 1 over k.
 
     ``analytic`` keeps the half-plane ``|angle - pi k / K| < pi/2`` of each mask at
     twice the gain (the complex bands); otherwise the masks are two-sided (real bands).
     """
-    order = orientations - 1
-    const = 4**order * math.factorial(order) ** 2 / (orientations * math.factorial(2 * order))
-    centres = torch.arange(orientations, dtype=angle.dtype, device=angle.device) * (
-        math.pi / orientations
-    )
-    delta = torch.remainder(angle - centres.view(-1, *[1] * angle.dim()) + math.pi, 2 * math.pi)
-    delta = delta - math.pi
-    masks = math.sqrt(const) * torch.cos(delta) ** order
-    if analytic:
-        masks = 2 * masks * (delta.abs() < math.pi / 2)
-    return masks
+    masks = [angular_mask(angle, k, orientations, analytic) for k in range(orientations)]
+    return torch.stack(masks)
 
 
 def _bins(n: int) -> Tensor:
@@ -129,8 +132,8 @@ class _Crop:
     size: tuple[int, int]
     rows: tuple[tuple[slice, slice], tuple[slice, slice]]  # see _blocks
     cols: tuple[tuple[slice, slice], tuple[slice, slice]]
-    mask: Tensor  # a band's [K, h, w] complex analytic masks, or a residual's real [h, w]
-    synthesis: Tensor | None = None  # a band's [K, h, w // 2 + 1] two-sided masks, rfft layout
+    mask: Tensor  # a band's [K, h, w] real analytic masks, or a residual's [h, w]
+    synthesis: Tensor | None = None  # a band's [K, h, w // 2 + 1] real two-sided masks, rfft layout
 
 
 @dataclass
@@ -214,10 +217,13 @@ class SteerablePyramid:
             )
         self.levels = int(levels)
         self.device = torch.device("cpu") if device is None else torch.device(device)
+        # The complex bands are the real analytic masks' outputs times (-i)^(K-1); the real
+        # two-sided synthesis masks carry i^(K-1) (pyrtools' convention), which cancels it.
+        self._analysis_factor = (-1j) ** (self.orientations - 1)
+        self._synthesis_factor = 1j ** (self.orientations - 1)
 
         step = 1.0 / BANDWIDTHS[bandwidth]  # octaves between scales
         fast = step < 1  # sub-octave crops are not pyrtools', so round them to fast FFT sizes
-        order = self.orientations - 1
         log_rad, _ = self._grid((self.height, self.width))
         self._highpass = self._crop(log_rad.shape, transition(log_rad, 0.0, step)[0])
         self._scales = []
@@ -225,11 +231,16 @@ class SteerablePyramid:
             log_rad, angle = self._grid(self._crop_size(2 ** (-s * step), fast))
             radial = transition(log_rad, -s * step, step)[1]
             radial = radial * transition(log_rad, -(s + 1) * step, step)[0]
-            analytic = angular_masks(angle, self.orientations, analytic=True) * radial
-            two_sided = angular_masks(angle, self.orientations, analytic=False) * radial
-            crop = self._crop(log_rad.shape, analytic * (-1j) ** order)
-            half = crop.size[1] // 2 + 1
-            crop.synthesis = (two_sided[..., :half] * 1j**order).to(self.device, torch.complex64)
+            # Real masks, one orientation at a time (float32 storage, small temporaries); the
+            # bands' constant phase factors are applied to whole bands or sums of bands.
+            analytic, two_sided = [], []
+            for k in range(self.orientations):
+                m = angular_mask(angle, k, self.orientations, analytic=True) * radial
+                analytic.append(m.to(self.device, torch.float32))
+                m = angular_mask(angle, k, self.orientations, analytic=False) * radial
+                two_sided.append(m[..., : angle.shape[-1] // 2 + 1].to(self.device, torch.float32))
+            crop = self._crop(log_rad.shape, torch.stack(analytic))
+            crop.synthesis = torch.stack(two_sided)
             self._scales.append(crop)
         log_rad, _ = self._grid(self._crop_size(2 ** (-self.levels * step), fast))
         self._lowpass = self._crop(log_rad.shape, transition(log_rad, -self.levels * step, step)[1])
@@ -281,19 +292,60 @@ class SteerablePyramid:
         """
         self._check(x, "x")
         spectrum = torch.fft.fft2(x, norm="forward")
-        # Two buffers reused by every crop: big batches fault in fewer fresh pages.
         crop_buf = spectrum.new_empty(spectrum.shape)
-        masked_buf = spectrum.new_empty(spectrum.shape)
         highpass = self._residual(spectrum, self._highpass, crop_buf)
-        bands = []
-        for crop in self._scales:
-            sub = self._cut(spectrum, crop, crop_buf)
-            masked = _view(masked_buf, sub.shape)
-            bands.append(
-                [torch.fft.ifft2(torch.mul(sub, m, out=masked), norm="forward") for m in crop.mask]
-            )
+        bands: list[list[Tensor]] = [[] for _ in self._scales]
+        for s, _, band in self._bands(spectrum, crop_buf):
+            bands[s].append(band)
         lowpass = self._residual(spectrum, self._lowpass, crop_buf)
         return SteerableCoeffs(highpass, bands, lowpass)
+
+    def bands(self, x: Tensor) -> Iterator[tuple[int, int, Tensor]]:
+        """The complex bands of real frames ``[..., H, W]`` one at a time, as
+        ``(scale, orientation, band)``, finest scale first: the same bands as
+        :meth:`decompose` without holding them all (nor the residuals) at once.
+
+        Examples
+        --------
+        >>> import torch
+        >>> pyr = SteerablePyramid(32, 32, levels=2, orientations=2)
+        >>> [(s, k, tuple(b.shape)) for s, k, b in pyr.bands(torch.rand(32, 32))]
+        [(0, 0, (32, 32)), (0, 1, (32, 32)), (1, 0, (16, 16)), (1, 1, (16, 16))]
+        """
+        self._check(x, "x")
+        spectrum = torch.fft.fft2(x, norm="forward")
+        yield from self._bands(spectrum, spectrum.new_empty(spectrum.shape))
+
+    def _bands(self, spectrum: Tensor, crop_buf: Tensor) -> Iterator[tuple[int, int, Tensor]]:
+        # Two buffers reused by every crop: big batches fault in fewer fresh pages.
+        masked_buf = spectrum.new_empty(spectrum.shape)
+        for s, crop in enumerate(self._scales):
+            sub = self._cut(spectrum, crop, crop_buf)
+            masked = _view(masked_buf, sub.shape)
+            for k, mask in enumerate(crop.mask):
+                band = torch.fft.ifft2(torch.mul(sub, mask, out=masked), norm="forward")
+                yield s, k, band.mul_(self._analysis_factor)
+
+    def band_sum(self, batch: tuple[int, ...] = ()) -> BandSum:
+        """An empty sum of real bands ``[*batch, h_s, w_s]`` for :meth:`BandSum.add`: the
+        frames those bands alone reconstruct to (residuals left out).
+
+        Examples
+        --------
+        >>> import torch
+        >>> pyr = SteerablePyramid(32, 32, levels=2, orientations=2)
+        >>> x = torch.rand(32, 32)
+        >>> total = pyr.band_sum()
+        >>> for s, k, band in pyr.bands(x):
+        ...     total.add(s, k, band.real)
+        >>> c = pyr.decompose(x)
+        >>> rest = pyr.reconstruct(c) - total.frames()  # = the residuals' share
+        >>> zero = [[torch.zeros_like(b) for b in sc] for sc in c.bands]
+        >>> alone = pyr.reconstruct(SteerableCoeffs(c.highpass, zero, c.lowpass))
+        >>> float((rest - alone).abs().max()) < 1e-5
+        True
+        """
+        return BandSum(self, batch)
 
     @staticmethod
     def _cut(spectrum: Tensor, crop: _Crop, buf: Tensor, columns: int | None = None) -> Tensor:
@@ -351,13 +403,14 @@ class SteerablePyramid:
             )
         self._check(coeffs.highpass, "coeffs.highpass")
         hp, lp = self._highpass, self._lowpass
-        spectrum = torch.fft.rfft2(coeffs.highpass, norm="forward")
-        spectrum *= hp.mask[:, : spectrum.shape[-1]]
-        for crop, bands in zip(self._scales, coeffs.bands, strict=True):
-            part = torch.fft.rfft2(bands[0].real, norm="forward").mul_(crop.synthesis[0])
-            for band, mask in zip(bands[1:], crop.synthesis[1:], strict=True):
-                part += torch.fft.rfft2(band.real, norm="forward").mul_(mask)
-            self._paste(spectrum, part, crop)
+        total = self.band_sum()
+        for s, bands in enumerate(coeffs.bands):
+            for k, band in enumerate(bands):
+                total.add(s, k, band.real)
+        spectrum = total.spectrum(tuple(coeffs.highpass.shape[:-2]))
+        spectrum += torch.fft.rfft2(coeffs.highpass, norm="forward").mul_(
+            hp.mask[:, : spectrum.shape[-1]]
+        )
         part = torch.fft.rfft2(coeffs.lowpass, norm="forward")
         self._paste(spectrum, part.mul_(lp.mask[:, : part.shape[-1]]), lp)
         return torch.fft.irfft2(spectrum, s=hp.size, norm="forward")
@@ -386,3 +439,39 @@ class SteerablePyramid:
                     total[rows, cols] += square[part, cut]
         flip = [(-torch.arange(n, device=self.device)).remainder(n) for n in shape]
         return energy + bands + bands[flip[0]][:, flip[1]]
+
+
+class BandSum:
+    """The reconstruction of some real bands of a :class:`SteerablePyramid`, summed band by
+    band in the Fourier domain (see :meth:`SteerablePyramid.band_sum`): each band is
+    filtered by its two-sided mask and pasted into one half-spectrum, so only that
+    half-spectrum stays alive however many bands are added.
+    """
+
+    def __init__(self, pyramid: SteerablePyramid, batch: tuple[int, ...]) -> None:
+        self._pyramid = pyramid
+        self._spectrum: Tensor | None = None
+        self._batch = tuple(batch)
+
+    def add(self, scale: int, orientation: int, band: Tensor) -> None:
+        """Add the real band ``[*batch, h_s, w_s]`` of ``scale`` and ``orientation``."""
+        pyr = self._pyramid
+        crop = pyr._scales[scale]
+        if self._spectrum is None:
+            shape = (*band.shape[:-2], pyr.height, pyr.width // 2 + 1)
+            self._spectrum = torch.zeros(shape, dtype=torch.complex64, device=band.device)
+        part = torch.fft.rfft2(band, norm="forward").mul_(crop.synthesis[orientation])
+        pyr._paste(self._spectrum, part, crop)
+
+    def spectrum(self, batch: tuple[int, ...] | None = None) -> Tensor:
+        """The sum so far as a half-spectrum ``[*batch, H, W // 2 + 1]`` (``norm="forward"``)."""
+        pyr = self._pyramid
+        if self._spectrum is None:
+            shape = (*(self._batch if batch is None else batch), pyr.height, pyr.width // 2 + 1)
+            return torch.zeros(shape, dtype=torch.complex64, device=pyr.device)
+        return self._spectrum.mul_(pyr._synthesis_factor)
+
+    def frames(self) -> Tensor:
+        """The sum so far as real frames ``[*batch, H, W]``; the sum is used up."""
+        pyr = self._pyramid
+        return torch.fft.irfft2(self.spectrum(), s=(pyr.height, pyr.width), norm="forward")
