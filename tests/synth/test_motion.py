@@ -367,3 +367,9 @@ def test_docstring_examples(name):
     module = importlib.import_module(f"vmag.synth.{name}")
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_scene_whose_reach_rounds_above_the_cap_still_renders() -> None:
+    # 30 * n / n rounded to 30.000000000000004 here and overflowed the background canvas
+    scene = sample_scene(np.random.default_rng([0, 0]), 256, motion=0.3167639217533158)
+    assert scene.render(10 / 0.3167639217533158).shape == (256, 256, 3)

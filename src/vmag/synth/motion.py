@@ -272,7 +272,10 @@ def sample_scene(
             d[k] = length * math.sin(angle), length * math.cos(angle)
     norms = np.hypot(d[:, 0], d[:, 1])
     largest = norms.max()
-    reach = config.max_magnified * norms / largest if largest > 0 else norms
+    # norms / largest first: max_magnified * n / n can round above max_magnified and
+    # overflow the canvas sized for it
+    reach = config.max_magnified * (norms / largest) if largest > 0 else norms
+    reach = np.minimum(reach, config.max_magnified)
     layers = [_background(canvas, size, tuple(d[0]), float(reach[0]))]
     for k, (mask, tex, top, left) in enumerate(shapes, start=1):
         layers.append(_object(mask, tex, top, left, tuple(d[k]), float(reach[k])))

@@ -2,7 +2,7 @@
 
 import importlib
 
-_MODULES = ("subpixel", "noise")
+_MODULES = ("subpixel", "noise", "circles", "physical", "large_motion")
 
 for _name in _MODULES:
     importlib.import_module(f"vmag.bench.protocols.{_name}")

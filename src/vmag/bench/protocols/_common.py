@@ -1,0 +1,155 @@
+"""What the sweep protocols share: the periodic test clip, SSIM on its scored frames, the loop.
+
+A test clip is ``CYCLES`` periods of ``PERIOD`` frames at ``FPS``: frame k shows the
+scene with every moving layer at s(k)·δ, s(k) = sin(2π k / PERIOD), so the motion is a
+pure tone at ``FREQ`` = FPS / PERIOD = 1 Hz. The pass band ``BAND`` = (FREQ/√2, √2·FREQ)
+holds that tone and none of its harmonics 2·FREQ, 3·FREQ, ... (where the rest of a
+clip periodic in PERIOD frames lies), and its geometric centre is FREQ, the frequency
+the acceleration method tunes its temporal Laplacian-of-Gaussian to.
+
+Why three cycles: the ideal filter needs ``ceil(FPS / band width)`` = 12 frames, and the
+acceleration filter (an FIR of 2K + 1 = 13 taps, K = ceil(PERIOD / √2) = 6, with
+edge-replicated padding) is exact only on frames at least K from either end. The scored
+frames are the motion's two extremes in the middle cycle (k = 10 and 14 of 24), where
+|s(k)| = 1: the input motion there is exactly δ and the true output exactly (1 + α)·δ,
+and every classical method runs in its exact regime.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+from skimage.metrics import structural_similarity
+
+from vmag.bench.protocol import TestClip, magnify_clip
+from vmag.errors import VmagError
+from vmag.magnifier import ProgressFn
+
+PERIOD = 8  # frames per cycle of the motion
+CYCLES = 3  # cycles per clip
+FPS = 8.0  # frames per second, so the motion is at 1 Hz
+FREQ = FPS / PERIOD
+BAND = (FREQ / math.sqrt(2), FREQ * math.sqrt(2))
+#: The scored frames: the extremes of the middle cycle, |s(k)| = 1.
+SCORED = (PERIOD + PERIOD // 4, PERIOD + 3 * PERIOD // 4)
+
+
+def clip_settings() -> dict[str, object]:
+    """The clip's timing, as protocols record it in their settings."""
+    return {
+        "frames": PERIOD * CYCLES,
+        "fps": FPS,
+        "motion": f"s(k) = sin(2π k / {PERIOD}), {CYCLES} cycles ({FREQ:g} Hz)",
+        "band_hz": [round(BAND[0], 6), round(BAND[1], 6)],
+        "scored_frames": list(SCORED),
+        "filter": "ideal for band-pass methods; acceleration keeps its own",
+        "ssim": "skimage structural_similarity, 7x7 window, data_range 1, RGB",
+    }
+
+
+def motion_scales() -> np.ndarray:
+    """s(k) for the clip's frames, rounded so equal phases give equal scales (0 exactly at 0)."""
+    k = np.arange(PERIOD * CYCLES) % PERIOD
+    return np.round(np.sin(2 * np.pi * k / PERIOD), 12)
+
+
+def periodic_clip(render: Callable[[float], np.ndarray], alpha: float) -> TestClip:
+    """The test clip of a scene and its truth: frame k = ``render(s(k))``, truth k =
+    ``render((1 + alpha) s(k))``. ``render(scale)`` draws the scene with every moving
+    layer at ``scale`` times its displacement, (H, W, 3) in [0, 1]; each distinct
+    scale is rendered once.
+
+    >>> import numpy as np
+    >>> clip = periodic_clip(lambda s: np.full((4, 4, 3), 0.5 + 0.01 * s, np.float32), 9.0)
+    >>> clip.frames.shape, clip.scored, round(float(clip.truth[10, 0, 0, 0]), 3)
+    ((24, 4, 4, 3), (10, 14), 0.6)
+    """
+    cache: dict[float, np.ndarray] = {}
+
+    def draw(scale: float) -> np.ndarray:
+        if scale not in cache:
+            cache[scale] = np.asarray(render(scale), dtype=np.float32)
+        return cache[scale]
+
+    scales = motion_scales()
+    frames = np.stack([draw(float(s)) for s in scales])
+    truth = np.stack([draw(float(s * (1 + alpha))) for s in scales])
+    return TestClip(frames, truth, FPS, BAND, float(alpha), SCORED)
+
+
+def scored_ssim(frames: np.ndarray, clip: TestClip) -> float:
+    """Mean SSIM of ``frames`` against ``clip.truth`` over ``clip.scored`` (higher is better).
+
+    >>> import numpy as np
+    >>> clip = periodic_clip(lambda s: np.full((8, 8, 3), 0.5, np.float32), 9.0)
+    >>> scored_ssim(clip.frames, clip)
+    1.0
+    """
+    return float(
+        np.mean(
+            [
+                structural_similarity(frames[k], clip.truth[k], channel_axis=-1, data_range=1.0)
+                for k in clip.scored
+            ]
+        )
+    )
+
+
+def log_levels(lo: float, hi: float, n: int) -> list[float]:
+    """``n`` log-spaced values from ``lo`` to ``hi`` (just ``lo`` when n = 1).
+
+    >>> log_levels(0.1, 10.0, 3)
+    [0.1, 1.0, 10.0]
+    """
+    return [float(v) for v in np.geomspace(lo, hi, n)]
+
+
+def sweep_scores(
+    methods: Sequence[str],
+    clips: Iterable[tuple[int, TestClip]],
+    n_levels: int,
+    total: int,
+    progress: ProgressFn | None = None,
+) -> tuple[dict[str, list[float]], list[float]]:
+    """Mean SSIM per level of each method's output, and of the input (the baseline).
+
+    ``clips`` yields ``total`` pairs (level index < ``n_levels``, clip); each method
+    magnifies each clip (:func:`magnify_clip`). ``progress(method, clips done, total)``
+    follows every method.
+    """
+    report = progress or (lambda stage, done, total: None)
+    sums = {m: np.zeros(n_levels) for m in methods}
+    base = np.zeros(n_levels)
+    counts = np.zeros(n_levels)
+    for done, (level, clip) in enumerate(clips, start=1):
+        base[level] += scored_ssim(clip.frames, clip)
+        counts[level] += 1
+        for m in methods:
+            sums[m][level] += scored_ssim(magnify_clip(m, clip), clip)
+            report(m, done, total)
+    scores = {m: (s / counts).tolist() for m, s in sums.items()}
+    return scores, (base / counts).tolist()
+
+
+def check_count(name: str, value: int, least: int = 1) -> int:
+    """Return ``value`` if it is an integer >= ``least``, else raise naming ``name``.
+
+    >>> check_count("samples", 3)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise VmagError(f"{name} must be an integer >= {least}, got {value!r}")
+    return int(value)
+
+
+def quick_default(value: int | None, full: int, quick: int, is_quick: bool) -> int:
+    """``value`` if given, else the full run's or the quick run's default.
+
+    >>> quick_default(None, 100, 2, True), quick_default(5, 100, 2, True)
+    (2, 5)
+    """
+    if value is not None:
+        return value
+    return quick if is_quick else full

@@ -1,0 +1,253 @@
+"""Write a :class:`~vmag.bench.protocol.BenchResult` as JSON, a Markdown table and a plot.
+
+``write_report(result, DIR)`` writes ``DIR/PROTOCOL.json`` (the result and the machine
+it ran on), ``DIR/PROTOCOL.md`` (a table with the best score of each row or column in
+bold, and the command that reruns it) and ``DIR/PROTOCOL.png``. Each file is written
+to a temporary name and renamed, so a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import vmag
+from vmag.bench.protocol import BenchResult, list_protocols, protocol_class
+from vmag.viz._figure import pyplot
+
+#: What the Markdown table calls the unmagnified input's scores (the sweep baseline).
+INPUT = "input"
+
+
+def machine_info(wall_s: float | None = None) -> dict[str, Any]:
+    """Where and when a result was measured: platform, CPUs, library versions, date, wall time."""
+    import torch
+
+    return {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "numpy": np.__version__,
+        "vmag": vmag.__version__,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "wall_s": None if wall_s is None else round(float(wall_s), 3),
+    }
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with numpy values as Python ones, tuples as lists and NaN/inf as ``None``.
+
+    >>> import numpy as np
+    >>> jsonable({"a": (np.float32(0.5), float("nan")), "b": np.arange(2)})
+    {'a': [0.5, None], 'b': [0, 1]}
+    """
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a finite float, or ``None`` (missing, NaN or not a number)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _cells(values: list[Any], higher_is_better: bool) -> list[str]:
+    """Scores as 4-significant-digit cells, the best one(s) in bold, missing ones as '–'."""
+    nums = [_number(v) for v in values]
+    known = [v for v in nums if v is not None]
+    best = (max if higher_is_better else min)(known) if known else None
+    out = []
+    for v in nums:
+        if v is None:
+            out.append("–")
+        else:
+            text = f"{v:#.4g}".rstrip(".")
+            out.append(f"**{text}**" if v == best else text)
+    return out
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def markdown_table(result: BenchResult) -> str:
+    """The scores as a Markdown table.
+
+    A sweep has a row per level and a column for the input baseline and each method,
+    the best of each row in bold; a table has a row per method and a column per
+    metric, the best of each column in bold.
+
+    >>> from vmag.bench.protocol import BenchResult
+    >>> r = BenchResult("demo", "sweep", {}, {"phase": [0.9, 0.5]}, levels=[0.1, 1.0],
+    ...                 baseline=[0.7, 0.6], level_name="motion (px)", score_name="SSIM")
+    >>> print(markdown_table(r))
+    | motion (px) | input | phase |
+    | ---: | ---: | ---: |
+    | 0.1 | 0.7000 | **0.9000** |
+    | 1 | **0.6000** | 0.5000 |
+    """
+    better = result.higher_is_better
+    if result.kind == "sweep":
+        methods = list(result.scores)
+        lines = [
+            _row([result.level_name or "level", INPUT, *methods]),
+            _row(["---:"] * (len(methods) + 2)),
+        ]
+        baseline = result.baseline or [None] * len(result.levels or [])
+        for i, level in enumerate(result.levels or []):
+            values = [baseline[i], *(result.scores[m][i] for m in methods)]
+            lines.append(_row([f"{level:.3g}", *_cells(values, better)]))
+        return "\n".join(lines)
+    rows = list(result.scores)
+    metrics = list(dict.fromkeys(k for r in rows for k in result.scores[r]))
+    columns = [_cells([result.scores[r].get(k) for r in rows], better) for k in metrics]
+    lines = [_row(["method", *metrics]), _row(["---", *["---:"] * len(metrics)])]
+    for i, r in enumerate(rows):
+        lines.append(_row([r, *(col[i] for col in columns)]))
+    return "\n".join(lines)
+
+
+def reproduce_command(result: BenchResult) -> str:
+    """The ``vmag bench`` command line that reruns ``result``.
+
+    >>> from vmag.bench.protocol import BenchResult
+    >>> r = BenchResult("subpixel", "sweep", {"seed": 3, "quick": True}, {"phase": [1.0]})
+    >>> reproduce_command(r)
+    'vmag bench subpixel --methods phase --seed 3 --quick'
+    """
+    settings = result.settings
+    methods = settings.get("methods") or [m for m in result.scores if m != INPUT]
+    cmd = f"vmag bench {result.protocol} --methods {','.join(methods)}"
+    cmd += f" --seed {settings.get('seed', 0)}"
+    return cmd + (" --quick" if settings.get("quick") else "")
+
+
+def _runs_as_cli(result: BenchResult) -> bool:
+    """Whether ``vmag bench`` with this seed and quick flag runs exactly ``result``'s settings."""
+    if result.protocol not in list_protocols():
+        return False
+    settings = {k: v for k, v in result.settings.items() if k != "methods"}
+    cls = protocol_class(result.protocol)
+    default = cls(seed=settings.get("seed", 0), quick=bool(settings.get("quick", False)))
+    return jsonable(default.settings()) == jsonable(settings)
+
+
+def markdown_report(result: BenchResult) -> str:
+    """The Markdown file: title, what is measured, the table, notes, the command to rerun it."""
+    lines = [f"# vmag bench: {result.protocol}", ""]
+    if result.protocol in list_protocols():
+        lines += [protocol_class(result.protocol).summary, ""]
+    direction = "higher" if result.higher_is_better else "lower"
+    where = "row" if result.kind == "sweep" else "column"
+    score = result.score_name or "score"
+    lines += [f"{score}, {direction} is better; the best of each {where} in bold.", ""]
+    lines += [markdown_table(result), ""]
+    lines += [f"- {note}" for note in result.notes]
+    if result.notes:
+        lines.append("")
+    rerun = f"Reproduce: `{reproduce_command(result)}`"
+    if not _runs_as_cli(result):
+        rerun += " (this run's settings differ from that command's; see the JSON)"
+    lines += [rerun, ""]
+    return "\n".join(lines)
+
+
+def _plot(result: BenchResult) -> Any:
+    """The figure: score vs level for a sweep, bars per metric for a table."""
+    plt = pyplot()
+    if result.kind == "sweep":
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+        levels = result.levels or []
+        for m, values in result.scores.items():
+            ax.plot(levels, jsonable(values), marker="o", ms=4, label=m)
+        if result.baseline is not None:
+            ax.plot(levels, jsonable(result.baseline), "k--", label=INPUT)
+        ax.set_xscale("log")
+        ax.set_xlabel(result.level_name or "level")
+        ax.set_ylabel(result.score_name or "score")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize="small")
+        ax.set_title(f"vmag bench {result.protocol}")
+        return fig
+    rows = list(result.scores)
+    metrics = list(dict.fromkeys(k for r in rows for k in result.scores[r]))
+    fig, axes = plt.subplots(
+        1,
+        max(1, len(metrics)),
+        figsize=(2.2 + 1.6 * max(1, len(metrics)) + 0.25 * len(rows), 3.6),
+        squeeze=False,
+    )
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, k in zip(axes[0], metrics, strict=False):
+        values = [_number(result.scores[r].get(k)) for r in rows]
+        ax.bar(
+            range(len(rows)),
+            [np.nan if v is None else v for v in values],
+            color=[colors[i % len(colors)] for i in range(len(rows))],
+        )
+        ax.set_xticks(range(len(rows)), rows, rotation=45, ha="right", fontsize="small")
+        ax.set_title(k, fontsize="medium")
+        ax.grid(True, axis="y", alpha=0.3)
+    fig.suptitle(f"vmag bench {result.protocol}: {result.score_name or 'score'}")
+    return fig
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_report(
+    result: BenchResult, out_dir: str | Path, *, wall_s: float | None = None
+) -> list[Path]:
+    """Write ``PROTOCOL.json``, ``.md`` and ``.png`` into ``out_dir`` (created if needed).
+
+    The JSON is :meth:`BenchResult.to_json` plus ``machine`` (:func:`machine_info`, with
+    the run's ``wall_s`` when given). Returns the paths written.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    base = out / result.protocol
+    doc = jsonable(result.to_json() | {"machine": machine_info(wall_s)})
+    text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    markdown = markdown_report(result)
+
+    def png(tmp: Path) -> None:
+        fig = _plot(result)
+        try:
+            fig.tight_layout()
+            fig.savefig(tmp, format="png", dpi=120)
+        finally:
+            pyplot().close(fig)
+
+    return [
+        _atomic(base.with_suffix(".json"), lambda p: p.write_text(text, encoding="utf-8")),
+        _atomic(base.with_suffix(".md"), lambda p: p.write_text(markdown, encoding="utf-8")),
+        _atomic(base.with_suffix(".png"), png),
+    ]
