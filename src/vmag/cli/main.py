@@ -48,8 +48,8 @@ FpsOpt = Annotated[
 
 
 def _depth(info: Any) -> int:
-    """Frames to queue ahead of and behind the magnifier: ~64 MB of float32 frames, 2 to 8."""
-    return max(2, min(8, (64 << 20) // (info.width * info.height * 12)))
+    """Frames to queue ahead of and behind the magnifier: ~16 MB of uint8 frames, 2 to 8."""
+    return max(2, min(8, (16 << 20) // (info.width * info.height * 3)))
 
 
 def _say(msg: str) -> None:
@@ -229,7 +229,9 @@ def _magnify_stream(magnifier: Magnifier, job: _Job) -> None:
     originals: deque[np.ndarray] = deque()  # inputs awaiting their output (the filter's delay)
 
     def source():
-        for frame in prefetch(iter_frames(job.input, start=start, stop=stop), _depth(info)):
+        # uint8 in the queue (a quarter of the bytes); the magnifier converts block by block
+        frames = iter_frames(job.input, start=start, stop=stop, uint8=True)
+        for frame in prefetch(frames, _depth(info)):
             if job.compare is not None:
                 originals.append(frame)
             yield frame
@@ -240,7 +242,7 @@ def _magnify_stream(magnifier: Magnifier, job: _Job) -> None:
             for frame in magnifier.stream(source(), info.fps):
                 writer.write(frame)
                 if cmp is not None:
-                    cmp.write(side_by_side(originals.popleft(), frame))
+                    cmp.write(side_by_side(originals.popleft() * np.float32(1 / 255), frame))
                 bar.advance(task)
 
 
@@ -374,7 +376,7 @@ def demo(
 
 
 #: Modules defining further commands; each has ``register(app)``, which adds them to ``app``.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("vmag.cli.bench", "vmag.cli.synth", "vmag.cli.train")
 for _module in _COMMAND_MODULES:
     importlib.import_module(_module).register(app)
 
