@@ -1,0 +1,85 @@
+"""``vmag synth motion``: shards and manifest on disk, resuming, a preview, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from vmag.cli.main import main
+from vmag.synth.motion import MotionConfig, ShardDataset, make_sample
+
+
+def run(capsys, *args: object) -> tuple[int, str, str]:
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as e:
+        code = e.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_motion_writes_shards_resumes_and_previews(capsys, tmp_path):
+    out = tmp_path / "data"
+    png = tmp_path / "preview.png"
+    args = ["synth", "motion", "--n", "5", "--size", "48", "--seed", "3", "-o", out]
+    code, _, err = run(
+        capsys, *args, "--shard-size", "2", "--parts", "base,static", "--no-noise", "--preview", png
+    )
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json",
+        "shard-00000.npz",
+        "shard-00001.npz",
+        "shard-00002.npz",
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["n"] == 5 and manifest["seed"] == 3 and manifest["complete"]
+    assert manifest["config"]["parts"] == ["base", "static"] and not manifest["config"]["noise"]
+    summary = [ln for ln in err.splitlines() if ln.startswith("wrote 5 samples")]
+    assert len(summary) == 1 and "3 shards" in summary[0] and "samples/s" in summary[0]
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+    config = MotionConfig(size=48, parts=("base", "static"), noise=False)
+    ds = ShardDataset(out)
+    want = make_sample(3, 4, config)
+    assert want.part in ("base", "static")
+    got = (ds[4]["y"].numpy().transpose(1, 2, 0) + 1) / 2
+    np.testing.assert_allclose(got, want.y, atol=1.01 / 255)
+
+    (out / "shard-00001.npz").unlink()
+    stamp = (out / "shard-00000.npz").stat().st_mtime_ns
+    code, _, err = run(capsys, *args, "--shard-size", "2", "--parts", "base,static", "--no-noise")
+    assert code == 0, err
+    assert "(3 already there)" in err
+    assert (out / "shard-00001.npz").is_file()
+    assert (out / "shard-00000.npz").stat().st_mtime_ns == stamp
+
+
+@pytest.mark.parametrize(
+    ("flags", "needle"),
+    [
+        (["--n", "0"], "--n"),
+        (["--n", "abc"], "--n"),
+        (["--n", "2", "--size", "8"], "size"),
+        (["--n", "2", "--parts", "base,nope"], "--parts"),
+        (["--n", "2", "--shard-size", "0"], "--shard-size"),
+        (["--n", "2", "--seed", "-1"], "--seed"),
+    ],
+)
+def test_motion_bad_parameters_give_one_error_line(capsys, tmp_path, flags, needle):
+    code, _, err = run(capsys, "synth", "motion", "-o", tmp_path / "d", *flags)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("vmag: error:") and needle in lines[0]
+    assert not (tmp_path / "d" / "manifest.json").exists()
+
+
+def test_motion_refuses_a_folder_with_another_data_set(capsys, tmp_path):
+    args = ["synth", "motion", "--n", "1", "--size", "32", "-o", tmp_path]
+    assert run(capsys, *args)[0] == 0
+    code, _, err = run(capsys, *args[:-2], "--seed", "5", "-o", tmp_path)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "different data set" in lines[0]
