@@ -1,0 +1,124 @@
+"""``vmag train``: train a learned network on the synthetic generator (:mod:`vmag.learned.train`).
+
+``vmag train magnet --config configs/magnet.toml --out runs/magnet`` writes the log,
+checkpoints, the weights ``runs/magnet/magnet.pt``, a model card and a loss plot. Ctrl-C
+writes a checkpoint and exits with status 130; the same command then resumes.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from vmag.cli.progress import RateColumn, console
+from vmag.errors import check_choice
+from vmag.learned.train import Interrupted, Monitor, load_config, resolve_device, train
+from vmag.learned.zoo import list_models
+
+
+def _say(msg: str) -> None:
+    console.print(msg, highlight=False, markup=False, soft_wrap=True)
+
+
+class _BarMonitor(Monitor):
+    """A progress bar per stage (iterations, it/s, elapsed, ETA, last logged loss)."""
+
+    def __init__(self, bar: Progress) -> None:
+        self.bar, self.tasks = bar, {}
+
+    def message(self, text: str) -> None:
+        self.bar.console.print(text, highlight=False, markup=False, soft_wrap=True)
+
+    def stage(self, name: str, done: int, total: int) -> None:
+        self.tasks[name] = self.bar.add_task(
+            name, total=total, completed=done, unit="it", loss="loss -"
+        )
+
+    def step(self, name: str, done: int, total: int, loss: float | None) -> None:
+        text = "loss -" if loss is None else f"loss {loss:.4g}"
+        self.bar.update(self.tasks[name], completed=done, loss=text)
+
+
+@contextmanager
+def _progress():
+    bar = Progress(
+        TextColumn("[bold]{task.description:<6}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[loss]}"),
+        console=console,
+    )
+    with bar:
+        yield bar
+
+
+def train_command(
+    model: Annotated[
+        str, typer.Argument(help=" | ".join(list_models()), metavar="MODEL", show_default=False)
+    ],
+    config: Annotated[
+        Path, typer.Option("--config", help="TOML training config (see configs/*.toml)")
+    ],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="output folder (default: train-out/MODEL)")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="continue from OUT/checkpoint.pt if there is one (else start over)"),
+    ] = True,
+    device: Annotated[str, typer.Option(help="cpu | cuda | auto")] = "auto",
+    iterations: Annotated[
+        int | None, typer.Option(help="iterations of the main stage instead of the config's")
+    ] = None,
+) -> None:
+    """Train a learned motion-magnification network on the synthetic generator.
+
+    E.g. `vmag train lightweight --config configs/lightweight.toml --out runs/lw`: writes
+    log.jsonl, checkpoint.pt, MODEL.pt, model-card.md and loss.png into --out. Ctrl-C
+    saves a checkpoint (exit status 130); run the same command again to resume.
+    """
+    check_choice("MODEL", model, tuple(list_models()))
+    cfg = load_config(config, model=model, iterations=iterations)
+    out = out if out is not None else Path("train-out") / model
+    dev = resolve_device(device)
+    size = cfg.data.motion.size
+    plan = " + ".join(f"{stage} {n}" for stage, n in cfg.stages())
+    _say(
+        f"train {model}: {plan} iterations, batch {cfg.batch_size}, {size}x{size} px, "
+        f"device {dev.type} -> {out}"
+    )
+    try:
+        with _progress() as bar:
+            result = train(cfg, out, resume=resume, device=device, monitor=_BarMonitor(bar))
+    except Interrupted as e:
+        _say(f"interrupted at {e.stage} iteration {e.iteration}: saved {e.checkpoint}")
+        _say("run the same command again to resume")
+        # SystemExit, not typer.Exit: the caller's "no output was written" would be wrong here
+        raise SystemExit(130) from None
+    scores: dict[str, Any] = result.meta["validation"]
+    _say(
+        f"trained {model}: {result.meta['samples_seen']} samples in "
+        f"{result.meta['wall_s']:.1f} s; validation SSIM {scores.get('ssim', float('nan')):.4f}, "
+        f"L1 {scores.get('l1', float('nan')):.4f}"
+    )
+    _say(f"wrote {result.weights}, {result.card}, {result.plot}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``vmag train`` to ``app``."""
+    app.command("train")(train_command)

@@ -1,0 +1,250 @@
+"""The model zoo: every learned network by name, and its weights, handled in one place.
+
+A *model* is an architecture with its constructor arguments (:data:`MODELS`). Trained
+weights are one ``.pt`` file, a :func:`torch.save` of a dict of plain types::
+
+    {"format": "vmag-weights/1", "name": model name, "arch": architecture name,
+     "config": constructor kwargs, "state_dict": tensors, "meta": free JSON-like dict
+     (iterations, data, hardware, wall time, validation scores, ...)}
+
+loaded with ``torch.load(weights_only=True)``, so a weights file cannot run code. The
+weights that ship with vmag live in the package, ``vmag/learned/weights/<name>.pt``.
+
+>>> import tempfile
+>>> from pathlib import Path
+>>> from vmag.learned.zoo import build_model, load_weights, save_weights
+>>> net = build_model("lightweight")
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     save_weights(net, Path(tmp) / "lw.pt", "lightweight", {"iterations": 0})
+...     loaded, meta = load_weights(Path(tmp) / "lw.pt")
+>>> meta, type(loaded).__name__, loaded.training
+({'iterations': 0}, 'Lightweight', False)
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.resources
+import os
+import tempfile
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+
+from vmag.errors import VmagError
+from vmag.learned.net import MotionNet
+
+#: Value of the "format" key of a weights file.
+FORMAT = "vmag-weights/1"
+
+#: Model name -> (architecture class as "module:Class", constructor keyword arguments).
+#: The architecture modules are imported only when a model is built.
+MODELS: dict[str, tuple[str, dict[str, Any]]] = {
+    "magnet": ("vmag.learned.magnet:Magnet", {}),
+    "lightweight": ("vmag.learned.lightweight:Lightweight", {"channels": 8}),
+    "lightweight-base": ("vmag.learned.lightweight:Lightweight", {"channels": 24}),
+}
+
+#: Architectures outside :data:`MODELS`, by ``arch`` (see :func:`register_architecture`).
+_ARCHITECTURES: dict[str, type[MotionNet]] = {}
+
+N = TypeVar("N", bound=type[MotionNet])
+
+_KEYS = ("format", "name", "arch", "config", "state_dict", "meta")
+
+
+def register_architecture(cls: N) -> N:
+    """Class decorator: let :func:`load_weights` rebuild networks of ``cls`` (by ``cls.arch``).
+
+    For architectures that are not in :data:`MODELS` (experiments, tests).
+    """
+    if not cls.arch:
+        raise TypeError(f"{cls.__qualname__} needs a non-empty class attribute `arch`")
+    _ARCHITECTURES[cls.arch] = cls
+    return cls
+
+
+def list_models() -> list[str]:
+    """The model names :func:`create_model` and :func:`build_model` accept.
+
+    >>> list_models()
+    ['magnet', 'lightweight', 'lightweight-base']
+    """
+    return list(MODELS)
+
+
+def _check_name(name: str) -> None:
+    if name not in MODELS:
+        raise VmagError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
+
+
+def _import_class(path: str) -> type[MotionNet]:
+    module, _, qualname = path.partition(":")
+    return getattr(importlib.import_module(module), qualname)
+
+
+def model_class(name: str) -> type[MotionNet]:
+    """The architecture class of model ``name`` (its module imported now).
+
+    >>> model_class("magnet").multiple
+    4
+    """
+    _check_name(name)
+    return _import_class(MODELS[name][0])
+
+
+def architecture_class(arch: str) -> type[MotionNet]:
+    """The network class named ``arch``: a :data:`MODELS` class or a registered one."""
+    if arch in _ARCHITECTURES:
+        return _ARCHITECTURES[arch]
+    for path in dict.fromkeys(p for p, _ in MODELS.values()):
+        cls = _import_class(path)
+        if cls.arch == arch:
+            return cls
+    raise VmagError(f"unknown architecture {arch!r}")
+
+
+def build_model(name: str, **overrides: Any) -> MotionNet:
+    """A new, untrained network of model ``name`` (for training); ``overrides`` replace
+    constructor arguments of :data:`MODELS`.
+
+    >>> build_model("lightweight-base").channels
+    24
+    """
+    _check_name(name)
+    path, kwargs = MODELS[name]
+    return _import_class(path)(**{**kwargs, **overrides})
+
+
+def _weights_dir() -> Traversable:
+    """The folder of the shipped weights, inside the installed package."""
+    return importlib.resources.files("vmag.learned").joinpath("weights")
+
+
+def shipped_weights(name: str) -> Path | None:
+    """The weights file shipped with vmag for model ``name``; None while none ships."""
+    _check_name(name)
+    res = _weights_dir().joinpath(f"{name}.pt")
+    return Path(str(res)) if res.is_file() else None
+
+
+def create_model(name: str, weights: str | Path | None = None) -> MotionNet:
+    """Trained network ``name`` in eval mode: from ``weights`` (a file written by
+    :func:`save_weights`, e.g. by ``vmag train``), or the shipped weights when None.
+
+    The file's architecture must be the model's; its constructor arguments are the file's
+    (a ``lightweight`` trained with other channels loads as such).
+    """
+    _check_name(name)
+    if weights is None:
+        weights = shipped_weights(name)
+        if weights is None:
+            raise VmagError(
+                f"no trained weights for {name} are shipped yet; pass weights=PATH "
+                "(from vmag train)"
+            )
+    net, _ = load_weights(weights)
+    expected = model_class(name).arch
+    if net.arch != expected:
+        raise VmagError(
+            f"{weights} holds a {net.arch!r} network; model {name} needs {expected!r} weights"
+        )
+    return net
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """Raise unless ``value`` is JSON-like: what ``torch.load(weights_only=True)`` reads back."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _check_plain(v, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise VmagError(f"{where}: keys must be strings, got {k!r}")
+            _check_plain(v, f"{where}[{k!r}]")
+        return
+    raise VmagError(
+        f"{where} must hold only None, bool, int, float, str, lists and dicts; "
+        f"got {type(value).__name__} (convert it, e.g. with float())"
+    )
+
+
+def save_weights(
+    net: MotionNet, path: str | Path, name: str, meta: dict[str, Any] | None = None
+) -> None:
+    """Write ``net``'s weights to ``path`` as model ``name``, atomically (temp file + rename).
+
+    ``meta`` (JSON-like) records how the weights were made: iterations, data, hardware,
+    wall time, validation scores...
+    """
+    if not isinstance(name, str) or not name:
+        raise VmagError(f"name must be a non-empty string, got {name!r}")
+    config = net.architecture_config()
+    meta = {} if meta is None else meta
+    _check_plain(config, "config")
+    _check_plain(meta, "meta")
+    payload = {
+        "format": FORMAT,
+        "name": name,
+        "arch": net.arch,
+        "config": config,
+        "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
+        "meta": meta,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_weights(path: str | Path) -> tuple[MotionNet, dict[str, Any]]:
+    """``(network in eval mode on the CPU, meta)`` from a file written by :func:`save_weights`.
+
+    Anything else (another file, a damaged or foreign checkpoint) raises :class:`VmagError`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise VmagError(f"weights file {path} not found")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise VmagError(f"{path} is not a vmag weights file: {reason}") from None
+    if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
+        found = ckpt.get("format") if isinstance(ckpt, dict) else type(ckpt).__name__
+        raise VmagError(
+            f"{path} is not a vmag weights file (format {FORMAT} expected, got {found!r})"
+        )
+    missing = [k for k in _KEYS if k not in ckpt]
+    if missing:
+        raise VmagError(f"{path} is a damaged vmag weights file: no {', '.join(missing)}")
+    if not isinstance(ckpt["config"], dict) or not isinstance(ckpt["state_dict"], dict):
+        raise VmagError(f"{path} is a damaged vmag weights file: bad config or state_dict")
+    if not isinstance(ckpt["meta"], dict):
+        raise VmagError(f"{path} is a damaged vmag weights file: meta is not a dict")
+    try:
+        cls = architecture_class(ckpt["arch"])
+    except VmagError as e:
+        raise VmagError(f"{path}: {e}") from None
+    try:
+        net = cls(**ckpt["config"])
+        net.load_state_dict(ckpt["state_dict"])
+    except (TypeError, ValueError, RuntimeError) as e:
+        reason = str(e).strip().splitlines()[0]
+        raise VmagError(
+            f"{path}: its weights do not fit a {ckpt['arch']} network ({reason})"
+        ) from None
+    return net.eval(), ckpt["meta"]
