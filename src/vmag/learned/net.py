@@ -11,7 +11,11 @@ steps, so that the same network serves every inference mode of
    needs (texture/appearance features, the reference's shape).
 2. :meth:`MotionNet.synthesise` ``(context, motion, amp) -> frame``: decode with the
    motion magnified by ``amp`` (the magnification factor m = 1 + alpha the network was
-   trained with).
+   trained with). The rule every network keeps, for *any* ``motion`` x (not only the
+   analysed one): the output is the reference moved by ``amp · x`` (magnet decodes
+   ``M_ref + h(amp g(x))``, lightweight ``A + manipulator(amp x)``), so ``amp = 1`` with
+   the analysed motion gives back the current frame, and the ``temporal`` mode can feed
+   ``x = m / amp + (1 - 1/amp) f`` to magnify only the band-passed part f of m.
 
 Images are (B, 3, H, W) float32 in [-1, 1] (the networks' range; the magnifier converts).
 :meth:`MotionNet.loss` is the training objective on a batch of the synthetic generator.
