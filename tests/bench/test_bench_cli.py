@@ -6,17 +6,7 @@ import json
 
 import pytest
 
-from vmag.cli.main import main
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
+from tests.cli_run import run
 
 
 def test_bench_quick_writes_json_markdown_and_plot(capsys, tmp_path):

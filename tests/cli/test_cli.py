@@ -9,22 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.cli_run import run
 from vmag.bench import displacement_series, tone_amplitude
-from vmag.cli.main import main
 from vmag.io import VideoWriter, probe, read_video
 from vmag.synth import noise_texture, translating_clip
 
 FPS = 30.0
 
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from vmag.cli.main import main
+from tests.cli_run import run
 from vmag.errors import VmagError
 from vmag.learned import train as train_mod
 from vmag.learned import zoo
@@ -57,15 +57,6 @@ def leftovers(out: Path) -> list[str]:
     """Temporary files of the atomic writes (named ``.<stem>-...``)."""
     return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
 
-
-def run(capsys, *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope="module")

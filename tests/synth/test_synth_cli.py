@@ -7,18 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from vmag.cli.main import main
+from tests.cli_run import run
 from vmag.synth.motion import MotionConfig, ShardDataset, make_sample
-
-
-def run(capsys, *args: object) -> tuple[int, str, str]:
-    try:
-        main([str(a) for a in args])
-        code = 0
-    except SystemExit as e:
-        code = e.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_motion_writes_shards_resumes_and_previews(capsys, tmp_path):
