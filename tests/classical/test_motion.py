@@ -150,3 +150,16 @@ def test_rotation_change_is_exact_and_keeps_tiny_angles() -> None:
         got = rotation_change(band, angle).double()
         # relative to the change itself, so tiny angles (where cos θ − 1 rounds to 0) count
         assert float((got - exact).abs().max() / exact.abs().max()) < 1e-5
+
+
+def test_phase_increments_are_wrapped_differences() -> None:
+    from vmag.classical.phase import phase_increments
+
+    rng = np.random.default_rng(4)
+    angles = torch.from_numpy(rng.uniform(-np.pi, np.pi, (6, 50)).astype(np.float32))
+    previous = torch.from_numpy(rng.uniform(-np.pi, np.pi, 50).astype(np.float32))
+    got = phase_increments(angles, previous).numpy()
+    raw = np.diff(np.concatenate([previous[None].numpy(), angles.numpy()]), axis=0)
+    assert np.all((got >= -np.pi) & (got < np.pi))
+    # the same angle change modulo 2π
+    np.testing.assert_allclose(np.exp(1j * got), np.exp(1j * raw), atol=1e-5)

@@ -43,17 +43,22 @@ def add_change(x: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
 
 def phase_increments(phase: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
     """Phase change of each coefficient from the frame before, over time (dim 0), wrapped to
-    (-π, π]: ``phase`` is angle(c_t) for a block of frames, ``previous`` the frame before it."""
-    step = torch.diff(phase, dim=0, prepend=previous.unsqueeze(0))
-    return torch.remainder(step + torch.pi, 2 * torch.pi) - torch.pi
+    [-π, π): ``phase`` is angle(c_t) for a block of frames, ``previous`` the frame before it.
+    (Written to a new tensor in place, pass by pass: this runs on every coefficient.)"""
+    step = torch.empty_like(phase)
+    torch.sub(phase[:1], previous, out=step[:1])
+    torch.sub(phase[1:], phase[:-1], out=step[1:])
+    step += torch.pi
+    torch.remainder(step, 2 * torch.pi, out=step)
+    return step.sub_(torch.pi)
 
 
-def rotation_change(bands: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Re(bands · exp(i·angle)) − Re(bands): what rotating each coefficient changes in the
-    real part (all the reconstruction uses of a band). Written as
-    −2 sin(θ/2)·(sin(θ/2)·Re + cos(θ/2)·Im), which stays accurate in float32 for the tiny
-    angles of subtle motion, where cos θ − 1 would round to 0."""
-    half = angle * 0.5
+def rotation_change(bands: torch.Tensor, angle: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
+    """Re(bands · exp(i·θ)) − Re(bands) with θ = gain · angle: what rotating each
+    coefficient changes in the real part (all the reconstruction uses of a band). Written
+    as −2 sin(θ/2)·(sin(θ/2)·Re + cos(θ/2)·Im), which stays accurate in float32 for the
+    tiny angles of subtle motion, where cos θ − 1 would round to 0."""
+    half = angle * (0.5 * gain)
     s = torch.sin(half)
     out = torch.cos(half).mul_(bands.imag).addcmul_(s, bands.real)
     return out.mul_(s).mul_(-2.0)
@@ -121,8 +126,9 @@ class PhaseMagnifier(EulerianMagnifier):
         if k == len(self._previous):  # the first frame is the reference: phase 0
             self._previous.append(angle[0])
             self._phase.append(torch.zeros_like(angle[0]))
-        phase = torch.cumsum(phase_increments(angle, self._previous[k]), dim=0)
-        phase += self._phase[k]
+        increments = phase_increments(angle, self._previous[k])
+        increments[0] += self._phase[k]  # so the running sum starts from the phase so far
+        phase = torch.cumsum(increments, dim=0)
         # clones, so the state does not keep the whole block's tensors alive
         self._previous[k], self._phase[k] = angle[-1].clone(), phase[-1].clone()
         return phase
@@ -137,7 +143,7 @@ class PhaseMagnifier(EulerianMagnifier):
 
     def _shift(self, band: torch.Tensor, filtered: torch.Tensor) -> torch.Tensor:
         """The change of a band's real part when its filtered phase is magnified α times."""
-        return rotation_change(band, self.alpha * self._smooth(filtered, band))
+        return rotation_change(band, self._smooth(filtered, band), self.alpha)
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None
