@@ -117,6 +117,15 @@ def magnify(
     sigma: Annotated[float | None, typer.Option(help="phase smoothing σ (px)")] = None,
     orientations: Annotated[int | None, typer.Option(help="steerable orientations")] = None,
     bandwidth: Annotated[str | None, typer.Option(help="octave | half | quarter")] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="learned: static | dynamic | temporal (reference frame)")
+    ] = None,
+    weights: Annotated[
+        Path | None, typer.Option(help="learned: weights file (default: the shipped ones)")
+    ] = None,
+    tile: Annotated[int | None, typer.Option(help="learned: tile size px (0 = whole)")] = None,
+    overlap: Annotated[int | None, typer.Option(help="learned: tile overlap px")] = None,
+    device: Annotated[str | None, typer.Option(help="learned: cpu | cuda | auto")] = None,
     start: Annotated[int, typer.Option(help="first frame to use")] = 0,
     stop: Annotated[int | None, typer.Option(help="frame to stop before")] = None,
     crf: Annotated[int, typer.Option(help="H.264 quality (0-51, lower is better)")] = 18,
@@ -157,6 +166,11 @@ def magnify(
             sigma=sigma,
             orientations=orientations,
             bandwidth=bandwidth,
+            mode=mode,
+            weights=None if weights is None else str(weights),
+            tile=tile,
+            overlap=overlap,
+            device=device,
         ),
     )
     magnifier = create_magnifier(method, **params)
