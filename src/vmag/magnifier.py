@@ -123,6 +123,12 @@ class Magnifier(ABC):
             out.append(Option(f.name, default, f.metadata["help"], f.metadata["choices"]))
         return out
 
+    @classmethod
+    def unavailable(cls) -> str | None:
+        """Why the method cannot run with its defaults here (e.g. no trained weights are
+        shipped), or None when it can; listings leave such methods out unless asked."""
+        return None
+
     @abstractmethod
     def magnify(
         self, frames: np.ndarray, fps: float, progress: ProgressFn | None = None

@@ -26,6 +26,7 @@ _PROVIDERS = (
     "vmag.classical.phase",
     "vmag.classical.riesz",
     "vmag.classical.acceleration",
+    "vmag.learned.magnifier",
 )
 
 M = TypeVar("M", bound=type[Magnifier])
@@ -52,11 +53,14 @@ def _load() -> None:
             importlib.import_module(module)
 
 
-def list_magnifiers() -> list[str]:
-    """Names of all registered methods, in the order of ``_PROVIDERS``."""
+def list_magnifiers(*, unavailable: bool = False) -> list[str]:
+    """Names of the registered methods that can run here, in the order of ``_PROVIDERS``;
+    with ``unavailable``, also those that cannot yet (e.g. learned methods whose weights
+    are not shipped: they still run with weights given explicitly)."""
     _load()
     rank = {module: i for i, module in enumerate(_PROVIDERS)}
-    return sorted(_REGISTRY, key=lambda n: rank.get(_REGISTRY[n].__module__, len(rank)))
+    names = sorted(_REGISTRY, key=lambda n: rank.get(_REGISTRY[n].__module__, len(rank)))
+    return [n for n in names if unavailable or _REGISTRY[n].unavailable() is None]
 
 
 def magnifier_class(name: str) -> type[Magnifier]:

@@ -258,3 +258,21 @@ def test_demo_writes_and_magnifies(capsys, tmp_path):
     amp_in = tone_amplitude(displacement_series(clip[region], border=0)[30:, 0], 1.0, 30)
     amp_out = tone_amplitude(displacement_series(mag[region], border=0)[30:, 0], 1.0, 30)
     assert amp_out > 5 * amp_in
+
+
+def test_learned_method_runs_with_given_weights_and_explains_missing_ones(
+    capsys, clip_path, tmp_path
+):
+    from vmag.learned import zoo
+
+    weights = tmp_path / "lw.pt"
+    zoo.save_weights(zoo.build_model("lightweight"), weights, "lightweight")
+    out = tmp_path / "lw.mkv"
+    args = ["magnify", clip_path, "-o", out, "--method", "lightweight", "--alpha", "5"]
+    code, _, err = run(capsys, *args, "--weights", weights, "--mode", "dynamic", "--tile", "0")
+    assert code == 0, err
+    assert probe(out).frames == probe(clip_path).frames
+    if zoo.shipped_weights("magnet") is None:
+        code, _, err = run(capsys, *args[:-4], "--method", "magnet")
+        assert code == 2 and "no trained weights for magnet" in err
+        assert err.count("\n") == 1

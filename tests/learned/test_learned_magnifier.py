@@ -1,7 +1,7 @@
 """The learned magnifier's three modes against their formulas (with networks whose behaviour
 is known exactly), streaming against offline, tiled against untiled, the options' checks,
-and the registry entries (removed again after each test: without shipped weights, the
-learned methods must not be listed to other tests)."""
+and the registry entries (listed as available only once weights are shipped; other tests
+that run every listed method never see them before that)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from vmag.errors import VmagError
 from vmag.learned import zoo
 from vmag.learned.net import MotionNet
-from vmag.registry import _REGISTRY, create_magnifier, method_options
+from vmag.registry import _REGISTRY, create_magnifier, list_magnifiers, method_options
 
 FPS = 30.0
 NAMES = ("magnet", "lightweight", "lightweight-base")
@@ -32,15 +32,11 @@ def _one_thread():
 
 @pytest.fixture
 def learned():
-    """The module, its methods registered for this test only."""
+    """The module; the registry loads it (the methods are always registered)."""
     import vmag.learned.magnifier as module
 
-    classes = (module.MagnetMagnifier, module.LightweightMagnifier, module.LightweightBaseMagnifier)
-    for cls in classes:
-        _REGISTRY[cls.name] = cls
+    list_magnifiers(unavailable=True)
     yield module
-    for cls in classes:
-        _REGISTRY.pop(cls.name, None)
 
 
 @pytest.fixture
@@ -299,8 +295,17 @@ def test_registered_methods(learned, no_shipped, tmp_path):
     assert m.magnify(clip, FPS).shape == clip.shape
 
 
-def test_methods_are_unregistered_after_a_test():
-    assert not set(NAMES) & set(_REGISTRY)
+def test_without_shipped_weights_methods_are_registered_but_not_listed(learned, no_shipped):
+    assert set(NAMES) <= set(_REGISTRY)
+    assert not set(NAMES) & set(list_magnifiers())
+    assert list_magnifiers(unavailable=True)[-3:] == list(NAMES)
+    assert "no trained weights" in _REGISTRY["lightweight"].unavailable()
+
+
+def test_shipped_weights_make_a_method_available(learned, monkeypatch, tmp_path):
+    monkeypatch.setattr(zoo, "_weights_dir", lambda: tmp_path)
+    zoo.save_weights(zoo.build_model("lightweight"), tmp_path / "lightweight.pt", "lightweight")
+    assert "lightweight" in list_magnifiers() and "magnet" not in list_magnifiers()
 
 
 def test_docstring_examples(learned):

@@ -265,10 +265,12 @@ def methods() -> None:
     """List the registered methods with their options and defaults."""
     from rich.table import Table
 
-    for name in list_magnifiers():
+    for name in list_magnifiers(unavailable=True):
         cls = magnifier_class(name)
+        reason = cls.unavailable()
         table = Table(
-            title=f"[bold]{name}[/bold] — {cls.summary}",
+            title=f"[bold]{name}[/bold] — {cls.summary}"
+            + (f"\n  [yellow]{reason}[/yellow]" if reason else ""),
             title_justify="left",
             show_edge=False,
             pad_edge=False,

@@ -124,6 +124,12 @@ class LearnedMagnifier(Magnifier):
     device: str = option("auto", "where the network runs (auto: cuda when available)", DEVICES)
     net: MotionNet | None = field(default=None, repr=False, compare=False)
 
+    @classmethod
+    def unavailable(cls) -> str | None:
+        if zoo.shipped_weights(cls.model) is None:
+            return "no trained weights are shipped yet: give --weights PATH (from vmag train)"
+        return None
+
     def __post_init__(self) -> None:
         super().__post_init__()
         self.mode = check_choice("mode", self.mode, MODES)
