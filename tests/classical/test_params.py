@@ -59,3 +59,13 @@ def test_level_alphas_follow_the_lambda_c_bound():
     assert alphas == sorted(alphas)  # coarser bands (longer wavelengths) take more
     # A tiny cutoff leaves every band but the finest at full alpha.
     assert level_alphas(20, 0.1, 5, 240, 320)[1:] == [20.0] * 4
+
+
+@pytest.mark.parametrize("lambda_c", [100.0, 1000.0])
+def test_linear_with_a_large_cutoff_amplifies_only_coarse_levels_or_nothing(lambda_c: float):
+    # λc beyond the finer bands' wavelengths (or all of them) leaves those unamplified
+    clip = np.random.default_rng(0).random((24, 96, 96, 3), dtype=np.float32)
+    out = create_magnifier("linear", alpha=10, band=(1, 3), lambda_c=lambda_c).magnify(clip, 30)
+    assert out.shape == clip.shape and np.isfinite(out).all()
+    if lambda_c == 1000.0:  # no band long enough: the clip passes unchanged
+        np.testing.assert_allclose(out, clip, atol=1e-6)

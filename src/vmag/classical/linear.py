@@ -117,11 +117,11 @@ class LinearMagnifier(EulerianMagnifier):
         amplified = iter(filtered)
         pyr = []
         h, w = self._size
-        for a in [*self._alphas, 0.0]:  # the low-pass residual is not amplified
-            if pyr or a > 0:  # level 0 (alpha 0) is left out: the change starts at level 1
+        for level, a in enumerate([*self._alphas, 0.0]):  # the low-pass is not amplified
+            if level > 0:  # level 0 (alpha 0) is left out: the change starts at level 1
                 if a > 0:
                     pyr.append(a * self._gain * next(amplified))
-                else:
+                else:  # also when λc leaves the finer levels (or all of them) unamplified
                     pyr.append(x.new_zeros(len(x), self._channels, h, w))
             h, w = (h + 1) // 2, (w + 1) // 2
         change = collapse_laplacian(pyr)  # half resolution
