@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import doctest
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -19,33 +16,10 @@ from vmag.bench.protocols.noise import NoiseProtocol, add_noise
 from vmag.bench.protocols.subpixel import SubpixelProtocol
 from vmag.bench.runner import run_protocol
 from vmag.errors import VmagError
-from vmag.magnifier import Magnifier, ProgressFn
 from vmag.synth import fourier_shift, noise_texture
 
 TINY = dict(size=32, samples=1, levels=2)
 
-
-@dataclass(kw_only=True)
-class IdentityMagnifier(Magnifier):
-    """A deliberately wrong magnifier: returns its input."""
-
-    name: ClassVar[str] = "identity-test"
-
-    def magnify(
-        self, frames: np.ndarray, fps: float, progress: ProgressFn | None = None
-    ) -> np.ndarray:
-        return np.array(frames, dtype=np.float32)
-
-    def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
-        yield from frames
-
-
-@pytest.fixture
-def identity(monkeypatch) -> str:
-    """Register ``identity-test`` for one test only (monkeypatch removes it afterwards)."""
-    registry.list_magnifiers()  # load the real ones first
-    monkeypatch.setitem(registry._REGISTRY, IdentityMagnifier.name, IdentityMagnifier)
-    return IdentityMagnifier.name
 
 
 @pytest.fixture(scope="module")

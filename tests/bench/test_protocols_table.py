@@ -7,17 +7,13 @@ import dataclasses
 import doctest
 import json
 import math
-from collections.abc import Iterable, Iterator
-from typing import ClassVar
 
 import numpy as np
 import pytest
 
-from vmag import registry
 from vmag.bench.protocol import BenchResult, Protocol, list_protocols
 from vmag.bench.protocols import _render, circles, large_motion, physical
 from vmag.bench.protocols._render import Sprite, compose, texture
-from vmag.magnifier import Magnifier, ProgressFn
 from vmag.synth import noise_texture, translating_clip
 
 METHODS = ["linear", "phase"]
@@ -54,29 +50,6 @@ def runs() -> dict[str, tuple[BenchResult, Calls]]:
 @pytest.fixture(scope="module")
 def results(runs) -> dict[str, BenchResult]:
     return {name: result for name, (result, _) in runs.items()}
-
-
-@dataclasses.dataclass(kw_only=True)
-class IdentityMagnifier(Magnifier):
-    """Returns its input: must score exactly as the input does."""
-
-    name: ClassVar[str] = "identity-table-test"
-
-    def magnify(
-        self, frames: np.ndarray, fps: float, progress: ProgressFn | None = None
-    ) -> np.ndarray:
-        return np.array(frames, dtype=np.float32)
-
-    def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
-        yield from frames
-
-
-@pytest.fixture
-def identity(monkeypatch) -> str:
-    """Register the identity magnifier for one test (monkeypatch removes it afterwards)."""
-    registry.list_magnifiers()  # load the real ones first
-    monkeypatch.setitem(registry._REGISTRY, IdentityMagnifier.name, IdentityMagnifier)
-    return IdentityMagnifier.name
 
 
 # -- every table protocol ---------------------------------------------------------------------
