@@ -26,6 +26,7 @@ from skimage.metrics import structural_similarity
 from vmag.bench.protocol import TestClip, magnify_clip
 from vmag.errors import VmagError
 from vmag.magnifier import ProgressFn
+from vmag.temporal import AccelerationFilter
 
 PERIOD = 8  # frames per cycle of the motion
 CYCLES = 3  # cycles per clip
@@ -153,3 +154,14 @@ def quick_default(value: int | None, full: int, quick: int, is_quick: bool) -> i
     if value is not None:
         return value
     return quick if is_quick else full
+
+
+def acceleration_lead(band: tuple[float, float], fps: float) -> int:
+    """Frames to leave unscored at either end of a clip magnified offline: the half-width
+    of the acceleration filter for ``band`` (tuned, as that method does, to the band's
+    geometric centre), within which it repeats the clip's edge frames.
+
+    >>> acceleration_lead((1.0, 4.0), 30.0) > 0
+    True
+    """
+    return AccelerationFilter(math.sqrt(band[0] * band[1]), fps).delay

@@ -29,11 +29,10 @@ from scipy import ndimage
 from skimage.metrics import structural_similarity
 
 from vmag.bench.protocol import BenchResult, Protocol, TestClip, magnify_clip, register_protocol
-from vmag.bench.protocols._common import check_count, quick_default
+from vmag.bench.protocols._common import acceleration_lead, check_count, quick_default
 from vmag.bench.protocols._render import PICTURES, SOURCES, texture
 from vmag.errors import VmagError, check_alpha, check_positive
 from vmag.magnifier import ProgressFn
-from vmag.temporal import AccelerationFilter
 
 METRICS = ("psnr_truth", "ssim_truth", "psnr_input", "ssim_input")
 #: Scale ρ of the breathing and colour regions (Gaussian windows), as a fraction of the side.
@@ -241,10 +240,8 @@ class LargeMotion(Protocol):
 
     @property
     def lead(self) -> int:
-        """Frames left unscored at either end: the acceleration filter's half-width for the
-        band (tuned, as that method does, to the band's geometric centre)."""
-        lo, hi = self.band
-        return AccelerationFilter(math.sqrt(lo * hi), self.fps).delay
+        """Frames left unscored at either end (see :func:`acceleration_lead`)."""
+        return acceleration_lead(self.band, self.fps)
 
     @property
     def scored(self) -> tuple[int, ...]:

@@ -26,11 +26,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from vmag.bench.protocol import BenchResult, Protocol, TestClip, magnify_clip, register_protocol
-from vmag.bench.protocols._common import check_count, quick_default
+from vmag.bench.protocols._common import acceleration_lead, check_count, quick_default
 from vmag.bench.protocols._render import PICTURES, SOURCES, Sprite, add_noise, compose, texture
 from vmag.errors import VmagError, check_alpha, check_positive
 from vmag.magnifier import ProgressFn
-from vmag.temporal import AccelerationFilter
 
 #: The motion signals: (kind, cycles over the clip (chirp: the sweep's rate at the ends and
 #: in the middle), amplitude in px).
@@ -171,10 +170,8 @@ class Physical(Protocol):
 
     @property
     def lead(self) -> int:
-        """Frames left unscored at either end: the acceleration filter's half-width for the
-        band (tuned, as that method does, to the band's geometric centre)."""
-        lo, hi = self.band
-        return AccelerationFilter(math.sqrt(lo * hi), self.fps).delay
+        """Frames left unscored at either end (see :func:`acceleration_lead`)."""
+        return acceleration_lead(self.band, self.fps)
 
     @property
     def scored(self) -> tuple[int, ...]:
