@@ -4,7 +4,9 @@ and the shipped weights are found in the package (or their absence explained).""
 from __future__ import annotations
 
 import doctest
+import os
 import pickle
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -279,3 +281,15 @@ def test_shipped_folder_is_package_data():
 def test_docstring_examples():
     result = doctest.testmod(zoo, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_saved_weights_are_readable_by_others_and_meta_rejects_str_subclasses(tmp_path):
+    path = tmp_path / "w.pt"
+    zoo.save_weights(zoo.build_model("lightweight"), path, "lightweight", {"iterations": 1})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    net = zoo.build_model("lightweight")
+    with pytest.raises(VmagError):
+        zoo.save_weights(net, path, "lightweight", {"torch": torch.__version__})
+    assert zoo.load_weights(path)[1]["iterations"] == 1  # the failed save kept the old file

@@ -156,7 +156,9 @@ def create_model(name: str, weights: str | Path | None = None) -> MotionNet:
 
 def _check_plain(value: Any, where: str) -> None:
     """Raise unless ``value`` is JSON-like: what ``torch.load(weights_only=True)`` reads back."""
-    if value is None or isinstance(value, bool | int | float | str):
+    # exact types: subclasses (torch.__version__ is a str subclass, numpy floats are float
+    # subclasses) are refused by torch.load(weights_only=True)
+    if value is None or type(value) in (bool, int, float, str):
         return
     if isinstance(value, list | tuple):
         for i, v in enumerate(value):
@@ -204,6 +206,9 @@ def save_weights(
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make shipped weights private
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
