@@ -15,15 +15,6 @@ from vmag.learned.complexity import count_flops, count_macs, count_parameters, t
 from vmag.learned.net import MotionNet
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread is as fast, and avoids OpenMP spin-wait stalls on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class TwoConvs(MotionNet):
     """Encoder conv 3->8 (3x3) on each frame, decoder conv 8->3 (1x1) at half resolution."""
 

@@ -26,14 +26,6 @@ CONFIGS = [
 IDS = [c[0] for c in CONFIGS]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread is as fast, and avoids OpenMP spin-wait stalls on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def make(config: tuple) -> MotionNet:
     _, cls, kwargs, _ = config

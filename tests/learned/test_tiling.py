@@ -15,16 +15,6 @@ from vmag.errors import VmagError
 from vmag.learned import tiling
 from vmag.learned.tiling import check_tiling, pad_to, plan_tiles, tiled
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread is as fast, and avoids OpenMP spin-wait stalls on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 SIZES = [(70, 93), (64, 64), (33, 200), (17, 9), (100, 257)]
 
 

@@ -35,14 +35,6 @@ from vmag.synth.motion import MotionConfig, MotionDataset, write_shards
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny.toml"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread is as fast, and avoids OpenMP stalls on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
 
 def tiny(model: str = "magnet", extra: str = "", **kwargs):
     return parse_config(TINY.read_text() + extra, model=model, source="tiny.toml", **kwargs)

@@ -19,15 +19,6 @@ from vmag.learned import zoo
 from vmag.learned.net import MotionNet
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny tensors: one thread is as fast, and avoids OpenMP spin-wait stalls on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class TinyNet(MotionNet):
     """A small convolutional MotionNet with a constructor argument, for round trips."""
 
