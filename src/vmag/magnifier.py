@@ -240,6 +240,12 @@ class EulerianMagnifier(Magnifier):
         sig = self._signals(rep)
         return self._synthesise(x, [step(k, v) for k, v in enumerate(sig)], rep)
 
+    def _block_stream(self, filt: TemporalFilter) -> StreamingFilter:
+        """The stream of each band that :meth:`_magnify_block`'s ``step`` feeds: the
+        filter's own (default), or e.g. its :meth:`~TemporalFilter.increment_stream` for
+        a subclass that feeds increments."""
+        return filt.stream()
+
     def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
         filt = self.make_temporal_filter(fps)
         if not filt.causal:
@@ -248,10 +254,12 @@ class EulerianMagnifier(Magnifier):
                 "(butter or iir)"
             )
         streams: dict[int, StreamingFilter] = {}  # one causal filter per band, made when first fed
+        # what _magnify_block feeds (delay 0), or the series of _signals (delayed filters)
+        make = self._block_stream if filt.delay == 0 else (lambda f: f.stream())
 
         def step(k: int, series: torch.Tensor) -> torch.Tensor:
             if k not in streams:
-                streams[k] = filt.stream()
+                streams[k] = make(filt)
             return streams[k].step(series)
 
         blocks = batched(frames)

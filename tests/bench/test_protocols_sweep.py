@@ -21,7 +21,6 @@ from vmag.synth import fourier_shift, noise_texture
 TINY = dict(size=32, samples=1, levels=2)
 
 
-
 @pytest.fixture(scope="module")
 def quick_subpixel():
     return run_protocol("subpixel", ["linear", "phase"], quick=True, seed=0)

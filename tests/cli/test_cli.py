@@ -17,7 +17,6 @@ from vmag.synth import noise_texture, translating_clip
 FPS = 30.0
 
 
-
 @pytest.fixture(scope="module")
 def clip_path(tmp_path_factory) -> Path:
     """A 64x64 texture moving by 0.1 px at 3 Hz, stored losslessly."""

@@ -21,7 +21,6 @@ FPS = 30.0
 NAMES = ("magnet", "lightweight", "lightweight-base")
 
 
-
 @pytest.fixture
 def learned():
     """The module; the registry loads it (the methods are always registered)."""

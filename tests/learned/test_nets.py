@@ -26,7 +26,6 @@ CONFIGS = [
 IDS = [c[0] for c in CONFIGS]
 
 
-
 def make(config: tuple) -> MotionNet:
     _, cls, kwargs, _ = config
     return cls(**kwargs)

@@ -35,7 +35,6 @@ from vmag.synth.motion import MotionConfig, MotionDataset, write_shards
 TINY = Path(__file__).resolve().parents[2] / "configs" / "tiny.toml"
 
 
-
 def tiny(model: str = "magnet", extra: str = "", **kwargs):
     return parse_config(TINY.read_text() + extra, model=model, source="tiny.toml", **kwargs)
 
@@ -48,7 +47,6 @@ def records(out: Path, event: str) -> list[dict]:
 def leftovers(out: Path) -> list[str]:
     """Temporary files of the atomic writes (named ``.<stem>-...``)."""
     return sorted(p.name for p in out.iterdir() if p.name.startswith("."))
-
 
 
 @pytest.fixture(scope="module")

@@ -145,9 +145,7 @@ def protocol_class(name: str) -> type[Protocol]:
     try:
         return _PROTOCOLS[name]
     except KeyError:
-        raise VmagError(
-            f"unknown protocol {name!r}; choose from {', '.join(_PROTOCOLS)}"
-        ) from None
+        raise VmagError(f"unknown protocol {name!r}; choose from {', '.join(_PROTOCOLS)}") from None
 
 
 def list_protocols() -> list[str]:

@@ -5,7 +5,8 @@ each pixel a quaternion q = I + i·R1 + j·R2 = A·exp(φ·n), n = i·cosθ + j�
 A, local phase φ and orientation θ, at a fraction of a steerable pyramid's cost. The
 phase change between consecutive frames is the logarithm of q_t·conj(q_{t-1}); its two
 components (Δφ·cosθ, Δφ·sinθ) are accumulated over time (no wrap-around), band-passed,
-smoothed with amplitude weights, and each band is phase-shifted by α times the result:
+smoothed with amplitude weights, and each band is phase-shifted by α times the result
+(a stream feeds the increments to the filters instead, which need no running sum):
 
     I' = I·cos(αφ) − sin(αφ)·(φc·R1 + φs·R2)/φ,   φ = |(φc, φs)|.
 """
@@ -16,15 +17,17 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
+from torch import Tensor
 
 from vmag.classical._smoothing import amplitude_weighted_blur
 from vmag.classical.phase import add_change
 from vmag.colorspace import luminance, rgb_to_yiq
 from vmag.errors import VmagError
-from vmag.magnifier import EulerianMagnifier, option
+from vmag.magnifier import EulerianMagnifier, FilterStep, option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels, riesz_transform
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
+from vmag.temporal import StreamingFilter, TemporalFilter
 
 # (the channels decomposed: Y or YIQ, (B, C, H, W); bands; low-pass; Riesz pairs)
 Rep = tuple[torch.Tensor, list[torch.Tensor], torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
@@ -39,12 +42,13 @@ def quaternion_phase_step(
     s0: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(Δφ·cosθ, Δφ·sinθ) from q0 = (i0, r0, s0) to q1: the vector part of log(q1·conj(q0))."""
-    real = i1 * i0 + r1 * r0 + s1 * s0
-    vi = r1 * i0 - i1 * r0
-    vj = s1 * i0 - i1 * s0
-    norm = torch.sqrt(vi * vi + vj * vj)
-    scale = torch.atan2(norm, real) / (norm + 1e-12)
-    return vi * scale, vj * scale
+    # in place where possible: this runs on every pixel of every band
+    real = torch.mul(i1, i0).addcmul_(r1, r0).addcmul_(s1, s0)
+    vi = torch.mul(r1, i0).addcmul_(i1, r0, value=-1.0)
+    vj = torch.mul(s1, i0).addcmul_(i1, s0, value=-1.0)
+    norm = torch.hypot(vi, vj)
+    scale = torch.atan2(norm, real, out=real).div_(norm.add_(1e-12))
+    return vi.mul_(scale), vj.mul_(scale)
 
 
 @register_magnifier
@@ -80,50 +84,82 @@ class RieszMagnifier(EulerianMagnifier):
             )
 
     def _reset(self) -> None:
-        self._previous: list[tuple[torch.Tensor, ...]] | None = None
-        self._phase: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._previous: list[tuple[torch.Tensor, ...]] = []  # each band's q at the last frame
+        self._phase: list[tuple[torch.Tensor, torch.Tensor]] = []  # (φc, φs) then
+
+    def _channels(self, x: torch.Tensor) -> torch.Tensor:
+        """The channels magnified: Y (B, 1, H, W), or YIQ (B, 3, H, W)."""
+        if self.luminance_only:
+            return luminance(x).unsqueeze(1)
+        return rgb_to_yiq(x.permute(0, 3, 1, 2))
 
     def _decompose(self, x: torch.Tensor) -> Rep:
-        if self.luminance_only:
-            y = luminance(x).unsqueeze(1)
-        else:
-            y = rgb_to_yiq(x.permute(0, 3, 1, 2))
+        y = self._channels(x)
         pyr = laplacian_pyramid(y, self._levels)
         bands = pyr[:-1]
         return y, bands, pyr[-1], [riesz_transform(b) for b in bands]
 
+    def _band_increments(
+        self, k: int, b: torch.Tensor, r1: torch.Tensor, r2: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Band ``k``'s (Δφ·cosθ, Δφ·sinθ) from the frame before, over a block of frames
+        (0 at the clip's first frame)."""
+        if k == len(self._previous):  # the first frame is the reference
+            self._previous.append((b[0], r1[0], r2[0]))
+        # each frame's q before it: the previous block's last, then this block's own
+        prev = [
+            p[None] if len(c) == 1 else torch.cat([p[None], c[:-1]])
+            for p, c in zip(self._previous[k], (b, r1, r2), strict=True)
+        ]
+        self._previous[k] = (b[-1].clone(), r1[-1].clone(), r2[-1].clone())
+        return quaternion_phase_step(b, r1, r2, *prev)
+
     def _signals(self, rep: Rep) -> list[torch.Tensor]:
         _, bands, _, riesz = rep
-        if self._previous is None:
-            self._previous = [(b[0], r[0][0], r[1][0]) for b, r in zip(bands, riesz, strict=True)]
-            self._phase = [(torch.zeros_like(b[0]), torch.zeros_like(b[0])) for b in bands]
         out = []
         for k, (b, (r1, r2)) in enumerate(zip(bands, riesz, strict=True)):
-            p_i, p_r1, p_r2 = self._previous[k]
-            prev = (
-                torch.cat([p_i[None], b[:-1]]),
-                torch.cat([p_r1[None], r1[:-1]]),
-                torch.cat([p_r2[None], r2[:-1]]),
-            )
-            dc, ds = quaternion_phase_step(b, r1, r2, *prev)
+            dc, ds = self._band_increments(k, b, r1, r2)
+            if k == len(self._phase):
+                self._phase.append((torch.zeros_like(b[0]), torch.zeros_like(b[0])))
             pc = self._phase[k][0] + torch.cumsum(dc, dim=0)
             ps = self._phase[k][1] + torch.cumsum(ds, dim=0)
-            self._previous[k] = (b[-1], r1[-1], r2[-1])
             self._phase[k] = (pc[-1], ps[-1])
             out += [pc, ps]
         return out
+
+    def _shift(self, b: Tensor, r1: Tensor, r2: Tensor, pc: Tensor, ps: Tensor) -> Tensor:
+        """Band ``b`` phase-shifted by α times its filtered phase (φc, φs)."""
+        if self.sigma > 0:
+            amplitude = torch.sqrt(b * b + r1 * r1 + r2 * r2)
+            pc = amplitude_weighted_blur(pc, amplitude, self.sigma)
+            ps = amplitude_weighted_blur(ps, amplitude, self.sigma)
+        angle = torch.hypot(pc, ps).mul_(self.alpha)  # αφ
+        # sin(αφ)/φ written with sinc so φ -> 0 is exact: α·sinc(αφ/π).
+        along = torch.sinc(angle / torch.pi).mul_(-self.alpha)
+        along.mul_(torch.mul(pc, r1).addcmul_(ps, r2))
+        return along.addcmul_(b, angle.cos_())
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None
     ) -> torch.Tensor:
         y, bands, lowpass, riesz = rep if rep is not None else self._decompose(x)
-        shifted = []
-        for k, (b, (r1, r2)) in enumerate(zip(bands, riesz, strict=True)):
-            amplitude = torch.sqrt(b * b + r1 * r1 + r2 * r2)
-            pc = amplitude_weighted_blur(filtered[2 * k], amplitude, self.sigma)
-            ps = amplitude_weighted_blur(filtered[2 * k + 1], amplitude, self.sigma)
-            phi = torch.sqrt(pc * pc + ps * ps)
-            # sin(αφ)/φ written with sinc so φ -> 0 is exact: α·sinc(αφ/π).
-            along = self.alpha * torch.sinc(self.alpha * phi / torch.pi)
-            shifted.append(b * torch.cos(self.alpha * phi) - along * (pc * r1 + ps * r2))
+        shifted = [
+            self._shift(b, r1, r2, filtered[2 * k], filtered[2 * k + 1])
+            for k, (b, (r1, r2)) in enumerate(zip(bands, riesz, strict=True))
+        ]
         return add_change(x, collapse_laplacian([*shifted, lowpass]) - y)
+
+    def _block_stream(self, filt: TemporalFilter) -> StreamingFilter:
+        return filt.increment_stream()
+
+    def _magnify_block(self, x: torch.Tensor, step: FilterStep) -> torch.Tensor:
+        # Band by band (Riesz pair, phase change, filter, shift), each shifted band taking
+        # its input's place; the filters take the phase increments, so no running phase.
+        y = self._channels(x)
+        pyr = laplacian_pyramid(y, self._levels)
+        for k in range(len(pyr) - 1):
+            b = pyr[k]
+            r1, r2 = riesz_transform(b)
+            dc, ds = self._band_increments(k, b, r1, r2)
+            pyr[k] = self._shift(b, r1, r2, step(2 * k, dc), step(2 * k + 1, ds))
+        return add_change(x, collapse_laplacian(pyr) - y)

@@ -118,6 +118,37 @@ class StreamingFilter(ABC):
         return done
 
 
+class RunningSumStream(StreamingFilter):
+    """``inner`` fed the running sum of the increments this stream is given, the first
+    increment taken as 0 (see :meth:`TemporalFilter.increment_stream`)."""
+
+    def __init__(self, inner: StreamingFilter) -> None:
+        super().__init__()
+        self.inner = inner
+        self.delay = inner.delay
+        self._sum: Array | None = None  # the series so far, relative to its first sample
+
+    def step(self, x: Array) -> Array:
+        self._check(x)
+        if isinstance(x, torch.Tensor):
+            total = torch.cumsum(x, dim=0)
+            if self._sum is None:
+                total -= x[:1].clone()
+            else:
+                total += self._sum
+            self._sum = total[-1].clone()
+        else:
+            total = np.cumsum(np.asarray(x, np.float64), axis=0)
+            total += -np.asarray(x[:1], np.float64) if self._sum is None else self._sum
+            self._sum = total[-1].copy()
+        return self.inner.step(total)
+
+    def flush(self) -> Array:
+        self._sum = None
+        self._end()
+        return self.inner.flush()
+
+
 class TemporalFilter(ABC):
     """A filter over time (axis 0) of a video-shaped array ``[T, ...]``.
 
@@ -150,6 +181,13 @@ class TemporalFilter(ABC):
     @abstractmethod
     def stream(self) -> StreamingFilter:
         """A fresh stream of this filter, for frames that arrive block by block."""
+
+    def increment_stream(self) -> StreamingFilter:
+        """A fresh stream fed a series' increments ``x_t - x_{t-1}`` that outputs what
+        :meth:`stream` would for ``x_t - x_0`` (the first increment is taken as 0).
+        Here by keeping the running sum; filters with a zero at DC need no sum
+        (:class:`~vmag.temporal.recursive.IncrementStream`)."""
+        return RunningSumStream(self.stream())
 
     def _check_clip(self, x: Array, reason: str) -> int:
         """The number of frames of ``x``, after checking it is at least ``min_frames``."""

@@ -9,10 +9,12 @@ import torch
 from scipy.signal import butter, sosfiltfilt
 
 from vmag.errors import VmagError, check_band
-from vmag.temporal.base import Array, TemporalFilter, like, to_numpy
+from vmag.temporal.base import Array, StreamingFilter, TemporalFilter, like, to_numpy
 from vmag.temporal.recursive import (
+    IncrementStream,
     RecursiveStream,
     filtfilt_float32_ok,
+    integrating_sos,
     map_columns,
     sosfiltfilt_torch,
 )
@@ -117,3 +119,7 @@ class ButterBandpass(TemporalFilter):
 
     def stream(self) -> RecursiveStream:
         return RecursiveStream(self.sos)
+
+    def increment_stream(self) -> StreamingFilter:
+        sos = integrating_sos(self.sos)
+        return super().increment_stream() if sos is None else IncrementStream(sos)

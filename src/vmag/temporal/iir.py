@@ -8,8 +8,8 @@ import numbers
 import numpy as np
 
 from vmag.errors import VmagError, check_band
-from vmag.temporal.base import Array, TemporalFilter
-from vmag.temporal.recursive import RecursiveStream
+from vmag.temporal.base import Array, StreamingFilter, TemporalFilter
+from vmag.temporal.recursive import IncrementStream, RecursiveStream, integrating_sos
 
 
 class IIRDifference(TemporalFilter):
@@ -84,3 +84,7 @@ class IIRDifference(TemporalFilter):
 
     def stream(self) -> RecursiveStream:
         return RecursiveStream(self.sos)
+
+    def increment_stream(self) -> StreamingFilter:
+        sos = integrating_sos(self.sos)
+        return super().increment_stream() if sos is None else IncrementStream(sos)

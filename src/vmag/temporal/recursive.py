@@ -130,22 +130,28 @@ class TorchRecursion:
     ``x - x0`` from rest and the DC gain times ``x0`` is added back: the same outputs,
     with rounding that scales with how far the signal moves rather than with its level
     (pixel values, phases far from 0). Arithmetic is in ``x0``'s dtype, on its device.
+
+    ``from_rest=True`` starts from a zero state instead (``x0`` then gives only the
+    frame's shape, dtype and device, and is not kept): the state is two frames a section,
+    and a single section needs no scratch frames, but its ``y`` must not be its ``x``.
     """
 
-    def __init__(self, sos: np.ndarray, x0: torch.Tensor) -> None:
-        self.x0 = x0
+    def __init__(self, sos: np.ndarray, x0: torch.Tensor, *, from_rest: bool = False) -> None:
         self._sections = [Section.of(row) for row in sos]
-        dc_gain = float(np.prod(sos[:, :3].sum(axis=1) / sos[:, 3:].sum(axis=1)))
-        self._dc = x0 * dc_gain if dc_gain else None  # 0 for band-passes
         self._z = [(torch.zeros_like(x0), torch.zeros_like(x0)) for _ in self._sections]
-        self._scratch = (torch.empty_like(x0), torch.empty_like(x0))
+        self.x0 = None if from_rest else x0
+        dc_gain = float(np.prod(sos[:, :3].sum(axis=1) / sos[:, 3:].sum(axis=1)))
+        self._dc = x0 * dc_gain if dc_gain and not from_rest else None  # 0 for band-passes
+        needs_scratch = not from_rest or len(self._sections) > 1
+        self._scratch = (torch.empty_like(x0), torch.empty_like(x0)) if needs_scratch else ()
 
     def run(self, x: Iterable[torch.Tensor], y: Iterable[torch.Tensor]) -> None:
-        """Filter the frames ``x``, in order, into the frames ``y`` (which may be ``x``)."""
+        """Filter the frames ``x``, in order, into the frames ``y`` (which may be ``x``,
+        except for a single section from rest)."""
         x0, scratch, last = self.x0, self._scratch, len(self._sections) - 1
         for xi, yi in zip(x, y, strict=True):
             # a frame passes through the sections via the scratch frames; the last writes y
-            v = torch.sub(xi, x0, out=scratch[0])
+            v = xi if x0 is None else torch.sub(xi, x0, out=scratch[0])
             for k, (section, (z1, z2)) in enumerate(zip(self._sections, self._z, strict=True)):
                 out = yi if k == last else scratch[(k + 1) % 2]
                 sos_section(v, z1, z2, out, section)
@@ -229,6 +235,86 @@ class RecursiveStream(StreamingFilter):
         self._recursion.run(x2.unbind(0), y.unbind(0))
         assert self._proto is not None
         return y.reshape(x.shape).to(self._proto.dtype)
+
+    def flush(self) -> Array:
+        self._zi = self._recursion = None
+        return self._end()
+
+
+def integrating_sos(sos: np.ndarray) -> np.ndarray | None:
+    """The sections of ``H(z) / (1 - z^-1)`` when ``H`` (sections ``sos``) has a zero at
+    DC, else None: the filter that gives ``H``'s output from a series' increments.
+
+    A section whose numerator vanishes at z = 1 (``b0 + b1 + b2 = 0``, as every
+    band-pass has) factors as ``(1 - z^-1)(b0 + (b0 + b1) z^-1)``; dropping the first
+    factor leaves the poles, so the same float32 accuracy holds (:func:`state_dtype`).
+
+    >>> from scipy.signal import butter
+    >>> integrating_sos(butter(1, [1, 3], "bandpass", fs=30, output="sos"))[0, :3].round(4)
+    array([0.1753, 0.1753, 0.    ])
+    """
+    sos = np.array(sos, np.float64)
+    at_dc = np.abs(sos[:, :3].sum(axis=1))
+    k = int(np.argmin(at_dc))
+    if at_dc[k] > 1e-12 * np.abs(sos[k, :3]).max():
+        return None
+    b0, b1 = sos[k, 0], sos[k, 1]
+    sos[k, :3] = (b0, b0 + b1, 0.0)
+    return sos
+
+
+class IncrementStream(StreamingFilter):
+    """The stream of a filter with a zero at DC, fed a series' increments
+    ``d_t = x_t - x_{t-1}`` instead of the series: it outputs what the filter's own
+    stream would for ``x_t - x_0`` (the first increment, from before the stream, is
+    taken as 0), from :func:`integrating_sos` sections started at rest.
+
+    The filter then never needs the series itself: a stream of wrapped phase
+    differences keeps no running phase (one frame of state less per coefficient), and
+    the increments stay small where a running sum would grow and lose float32 precision.
+    Torch blocks run a :class:`TorchRecursion`, numpy blocks scipy's ``sosfilt``.
+
+    >>> import numpy as np
+    >>> from vmag.temporal import ButterBandpass
+    >>> filt = ButterBandpass((1.0, 3.0), fps=30)
+    >>> x = np.cumsum(np.random.default_rng(0).standard_normal((90, 5)), axis=0)
+    >>> d = np.diff(x, axis=0, prepend=x[:1])
+    >>> bool(np.allclose(filt.increment_stream().step(d), filt.stream().step(x)))
+    True
+    """
+
+    delay = 0
+
+    def __init__(self, sos: np.ndarray) -> None:
+        super().__init__()
+        self.sos = np.asarray(sos, np.float64)
+        self.dtype = state_dtype(self.sos)
+        self._zi: np.ndarray | None = None
+        self._recursion: TorchRecursion | None = None
+
+    def step(self, x: Array) -> Array:
+        self._check(x)
+        first = self._zi is None and self._recursion is None
+        if isinstance(self._proto, torch.Tensor):
+            x2 = torch.as_tensor(x, device=self._proto.device).detach().reshape(len(x), -1)
+            if first:
+                work = torch.float64 if x2.dtype == torch.float64 else self.dtype
+                self._recursion = TorchRecursion(self.sos, x2[0].to(work), from_rest=True)
+            assert self._recursion is not None
+            y = self._recursion._z[0][0].new_empty(x2.shape)
+            frames = x2.unbind(0)
+            if first:  # the first increment counts as 0: the series starts at rest
+                y[0].zero_()
+                frames = frames[1:]
+            self._recursion.run(frames, y[1 if first else 0 :].unbind(0))
+            return y.reshape(x.shape).to(self._proto.dtype)
+        xs = to_numpy(x)
+        x2 = xs.reshape(len(xs), -1).astype(np.float64)
+        if first:
+            x2[0] = 0.0
+            self._zi = np.zeros((len(self.sos), 2, x2.shape[1]))
+        y, self._zi = sosfilt(self.sos, x2, axis=0, zi=self._zi)
+        return self._emit(y)
 
     def flush(self) -> Array:
         self._zi = self._recursion = None
