@@ -3,8 +3,10 @@
 glibc's allocator serves the 10-30 MB temporaries of a 1080p frame from its heaps and
 keeps them once freed (only the top of a heap is trimmed on its own), so the resident
 size of a streaming run drifts up to the sum of every temporary it ever held.
-``malloc_trim(0)`` hands the free pages in the middle of the heaps back too. Elsewhere
-(another C library, another OS) this is a no-op.
+``malloc_trim(0)`` hands the free pages in the middle of the heaps back too, between
+frames; within a frame, the heaps still fragment around the frame-sized temporaries.
+:func:`map_large_allocations` serves those from their own memory maps instead, each
+returned to the OS when freed. Elsewhere (another C library, another OS) both are no-ops.
 """
 
 from __future__ import annotations
@@ -14,12 +16,20 @@ import ctypes.util
 import functools
 from collections.abc import Callable
 
+#: glibc's mallopt parameter for the size from which allocations get their own map.
+_M_MMAP_THRESHOLD = -3
+#: 4 MiB: at 1920x1080 every frame-sized temporary (6 MB uint8 frames, 8-25 MB float32
+#: planes and spectra) is mapped, while the smaller ones of coarse pyramid levels, many
+#: times more numerous, stay on the heap. Measured (phase, 1080p stream, vmag magnify):
+#: peak 1.18 -> 1.00 GB, at about 30 % more time (fresh pages are zero-filled on use).
+LARGE = 4 << 20
+
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
+def _libc_function(name: str) -> Callable[..., int] | None:
+    lib = ctypes.util.find_library("c")
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
+        return getattr(ctypes.CDLL(lib), name) if lib else None
     except (OSError, AttributeError):
         return None
 
@@ -29,6 +39,22 @@ def release_memory() -> None:
 
     >>> release_memory()
     """
-    trim = _malloc_trim()
+    trim = _libc_function("malloc_trim")
     if trim is not None:
         trim(0)
+
+
+def map_large_allocations(threshold: int = LARGE) -> None:
+    """Serve allocations of ``threshold`` bytes or more from their own memory maps (glibc),
+    for the rest of the process; a no-op where unsupported.
+
+    glibc does this from 128 kB at first but raises the threshold each time such a block
+    is freed (up to 32 MB), after which frame-sized temporaries come from the heaps, where
+    they fragment: a streaming 1080p run then peaks well above what it holds at once.
+    The price is speed: a mapped block's pages are faulted in anew on every use.
+
+    >>> map_large_allocations(32 << 20)  # the most glibc would raise it to on its own
+    """
+    mallopt = _libc_function("mallopt")
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, int(threshold))

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from vmag._memory import release_memory
+from vmag._memory import map_large_allocations, release_memory
 from vmag.errors import VmagError, check_alpha, check_band, check_choice, check_positive
 from vmag.temporal import FILTER_KINDS, TemporalFilter, make_filter
 from vmag.temporal.base import StreamingFilter
@@ -266,9 +266,12 @@ class EulerianMagnifier(Magnifier):
         first = next(blocks, None)
         if first is None:
             return
-        # Frames too big to batch: hand the set-up's and each frame's temporaries back to
-        # the OS (see vmag._memory), or the footprint drifts up by hundreds of MB at 1080p.
+        # Frames too big to batch: map their temporaries and hand the set-up's and each
+        # frame's back to the OS (see vmag._memory), or the footprint drifts up by hundreds
+        # of MB at 1080p.
         tidy = release_memory if len(first) == 1 else (lambda: None)
+        if len(first) == 1:
+            map_large_allocations()
         self._start(first.shape[1], first.shape[2])
         tidy()
         blocks = chain([first], blocks)

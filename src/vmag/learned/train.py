@@ -368,7 +368,7 @@ def parse_config(
     one; ``iterations`` replaces the file's (of the main stage). Relative paths
     (``data.shards``, ``proxy``) are relative to ``base``.
 
-    Keys (defaults in brackets; ``configs/magnet.toml`` comments each): ``model``,
+    Keys (defaults in brackets; ``configs/gpu/magnet.toml`` comments each): ``model``,
     ``seed`` [0], ``iterations``, ``batch_size`` [4], ``num_workers`` [0], ``log_every``
     [10], ``checkpoint_every`` [1000]; ``[arch]``: the network's constructor arguments;
     ``[data]``: ``n`` (generate on the fly) or ``shards`` (a folder), ``seed`` [0] and any
