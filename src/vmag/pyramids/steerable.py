@@ -314,7 +314,13 @@ class SteerablePyramid:
         """
         self._check(x, "x")
         spectrum = torch.fft.fft2(x, norm="forward")
-        yield from self._bands(spectrum, spectrum.new_empty(spectrum.shape))
+        # the crops of scales below the frame's size are copied into one buffer
+        cropped = [
+            c.size[0] * c.size[1] for c in self._scales if c.size != (self.height, self.width)
+        ]
+        yield from self._bands(
+            spectrum, spectrum.new_empty((*spectrum.shape[:-2], max(cropped, default=0)))
+        )
 
     def _bands(self, spectrum: Tensor, crop_buf: Tensor) -> Iterator[tuple[int, int, Tensor]]:
         # Two buffers reused by every crop: big batches fault in fewer fresh pages.

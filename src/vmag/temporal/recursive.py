@@ -133,7 +133,8 @@ class TorchRecursion:
 
     ``from_rest=True`` starts from a zero state instead (``x0`` then gives only the
     frame's shape, dtype and device, and is not kept): the state is two frames a section,
-    and a single section needs no scratch frames, but its ``y`` must not be its ``x``.
+    the scratch frames between sections live only during :meth:`run`, and ``y`` must not
+    be ``x``.
     """
 
     def __init__(self, sos: np.ndarray, x0: torch.Tensor, *, from_rest: bool = False) -> None:
@@ -142,18 +143,20 @@ class TorchRecursion:
         self.x0 = None if from_rest else x0
         dc_gain = float(np.prod(sos[:, :3].sum(axis=1) / sos[:, 3:].sum(axis=1)))
         self._dc = x0 * dc_gain if dc_gain and not from_rest else None  # 0 for band-passes
-        needs_scratch = not from_rest or len(self._sections) > 1
-        self._scratch = (torch.empty_like(x0), torch.empty_like(x0)) if needs_scratch else ()
+        self._scratch = () if from_rest else (torch.empty_like(x0), torch.empty_like(x0))
 
     def run(self, x: Iterable[torch.Tensor], y: Iterable[torch.Tensor]) -> None:
         """Filter the frames ``x``, in order, into the frames ``y`` (which may be ``x``,
-        except for a single section from rest)."""
+        except from rest)."""
         x0, scratch, last = self.x0, self._scratch, len(self._sections) - 1
+        if x0 is None and last:  # from rest: scratch for the signals between sections
+            scratch = tuple(torch.empty_like(self._z[0][0]) for _ in range(min(last, 2)))
+        used = 0 if x0 is None else 1  # scratch frames taken before the sections
         for xi, yi in zip(x, y, strict=True):
             # a frame passes through the sections via the scratch frames; the last writes y
             v = xi if x0 is None else torch.sub(xi, x0, out=scratch[0])
             for k, (section, (z1, z2)) in enumerate(zip(self._sections, self._z, strict=True)):
-                out = yi if k == last else scratch[(k + 1) % 2]
+                out = yi if k == last else scratch[(k + used) % 2]
                 sos_section(v, z1, z2, out, section)
                 v = out
             if self._dc is not None:
