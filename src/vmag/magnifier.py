@@ -59,7 +59,9 @@ def check_frames(frames: np.ndarray) -> np.ndarray:
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise VmagError(f"frames must have shape (T, H, W, 3), got {frames.shape}")
     if frames.dtype == np.uint8:
-        return frames.astype(np.float32) / 255.0
+        out = frames.astype(np.float32)
+        out /= 255.0  # in place: no second float copy of the clip
+        return out
     return frames.astype(np.float32, copy=False)
 
 
@@ -235,7 +237,8 @@ class EulerianMagnifier(Magnifier):
         """The magnified block (B, H, W, 3) of a stream whose filter has no delay:
         ``step(k, series)`` feeds block ``x``'s series of band ``k`` to that band's causal
         filter and returns its output. Subclasses may override this to go band by band,
-        so that one band's data is alive at a time."""
+        so that one band's data is alive at a time. ``x`` is the stream's own copy of the
+        block (unlike the other hooks' ``x``), so an override may write the result into it."""
         rep = self._decompose(x)
         sig = self._signals(rep)
         return self._synthesise(x, [step(k, v) for k, v in enumerate(sig)], rep)

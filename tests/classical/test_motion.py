@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from vmag.bench import displacement_series, tone_amplitude
+from vmag.errors import VmagError
 from vmag.registry import create_magnifier
 from vmag.synth import noise_texture, translating_clip
 
@@ -80,7 +81,8 @@ def test_butterworth_phase_magnifies_at_band_centre():
     assert gain == pytest.approx(11.0, rel=0.15)
 
 
-def test_acceleration_ignores_linear_motion_and_magnifies_oscillation():
+@pytest.mark.parametrize("params", [{}, {"filter": "butter", "order": 2}], ids=["log", "butter2"])
+def test_acceleration_ignores_linear_motion_and_magnifies_oscillation(params):
     """Zhang et al.: a small oscillation riding on a large constant-velocity drift."""
     t = np.arange(FRAMES) / FPS
     freq = 3.0
@@ -88,7 +90,8 @@ def test_acceleration_ignores_linear_motion_and_magnifies_oscillation():
     wiggle = A * np.sin(2 * np.pi * freq * t)
     clip = translating_clip(noise_texture(96, 96, blur=2.0, seed=5), drift + wiggle)
     alpha = 8.0
-    out = create_magnifier("acceleration", alpha=alpha, band=(2.0, 4.5)).magnify(clip, FPS)
+    m = create_magnifier("acceleration", alpha=alpha, band=(2.0, 4.5), **params)
+    out = m.magnify(clip, FPS)
     residual_in = displacement_series(clip)[:, 1] - drift
     residual_out = displacement_series(out)[:, 1] - drift
     inner = slice(10, -10)  # away from the FIR's ends
@@ -163,3 +166,29 @@ def test_phase_increments_are_wrapped_differences() -> None:
     assert np.all((got >= -np.pi) & (got < np.pi))
     # the same angle change modulo 2π
     np.testing.assert_allclose(np.exp(1j * got), np.exp(1j * raw), atol=1e-5)
+
+
+def test_acceleration_refuses_a_butterworth_that_passes_linear_motion():
+    with pytest.raises(VmagError, match="order must be >= 2"):
+        create_magnifier("acceleration", filter="butter", order=1)
+
+
+def test_acceleration_butterworth_stream_ignores_linear_motion():
+    """The recursive alternative streams with bounded state and still rejects drift."""
+    n = 90
+    t = np.arange(n) / FPS
+    drift = 0.4 * np.arange(n)
+    clip = translating_clip(
+        noise_texture(96, 96, blur=2.0, seed=5), drift + A * np.sin(2 * np.pi * 3.0 * t)
+    )
+    m = create_magnifier("acceleration", alpha=8.0, band=(2.0, 4.5), filter="butter", order=2)
+    out = np.stack(list(m.stream(iter(clip), FPS)))
+    residual_in = displacement_series(clip)[:, 1] - drift
+    residual_out = displacement_series(out)[:, 1] - drift
+    settled = slice(30, None)  # the causal filter's start-up has died out
+    gain = tone_amplitude(residual_out[settled], 3.0, FPS) / tone_amplitude(
+        residual_in[settled], 3.0, FPS
+    )
+    assert gain == pytest.approx(9.0, rel=0.25)
+    slope = np.polyfit(np.arange(n)[settled], residual_out[settled], 1)[0]
+    assert abs(slope) < 0.02

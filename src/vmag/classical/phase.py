@@ -35,11 +35,14 @@ BANDWIDTHS = ("octave", "half", "quarter")
 Rep = list[tuple[int, int, torch.Tensor]]
 
 
-def add_change(x: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
-    """Frames (B, H, W, 3) plus a change of Y (B, 1, H, W) or of YIQ (B, 3, H, W)."""
-    if change.shape[1] == 1:
-        return x + change[:, 0].unsqueeze(-1)  # a change of Y is the same change of R, G, B
-    return x + yiq_to_rgb(change).permute(0, 2, 3, 1)
+def add_change(x: torch.Tensor, change: torch.Tensor, *, inplace: bool = False) -> torch.Tensor:
+    """Frames (B, H, W, 3) plus a change of Y (B, 1, H, W) or of YIQ (B, 3, H, W); into
+    ``x`` itself with ``inplace`` (a stream's own block: no second frame-sized tensor)."""
+    rgb = change[:, 0].unsqueeze(-1) if change.shape[1] == 1 else yiq_to_rgb(change)
+    if change.shape[1] != 1:
+        rgb = rgb.permute(0, 2, 3, 1)
+    # a change of Y is the same change of R, G and B (broadcast over the last axis)
+    return x.add_(rgb) if inplace else x + rgb
 
 
 def phase_increments(phase: torch.Tensor, previous: torch.Tensor) -> torch.Tensor:
@@ -59,12 +62,15 @@ def wrap_phase_(step: torch.Tensor) -> torch.Tensor:
     return step.sub_(torch.pi)
 
 
-def rotation_change(bands: torch.Tensor, angle: torch.Tensor, gain: float = 1.0) -> torch.Tensor:
+def rotation_change(
+    bands: torch.Tensor, angle: torch.Tensor, gain: float = 1.0, *, inplace: bool = False
+) -> torch.Tensor:
     """Re(bands · exp(i·θ)) − Re(bands) with θ = gain · angle: what rotating each
     coefficient changes in the real part (all the reconstruction uses of a band). Written
     as −2 sin(θ/2)·(sin(θ/2)·Re + cos(θ/2)·Im), which stays accurate in float32 for the
-    tiny angles of subtle motion, where cos θ − 1 would round to 0."""
-    half = angle * (0.5 * gain)
+    tiny angles of subtle motion, where cos θ − 1 would round to 0. ``inplace`` computes
+    it in ``angle``'s memory (one frame-sized tensor less)."""
+    half = angle.mul_(0.5 * gain) if inplace else angle * (0.5 * gain)
     s = torch.sin(half)
     out = half.cos_().mul_(bands.imag).addcmul_(s, bands.real)
     return out.mul_(s).mul_(-2.0)
@@ -156,9 +162,12 @@ class PhaseMagnifier(EulerianMagnifier):
             return phase
         return amplitude_weighted_blur(phase, band.abs(), self.sigma)
 
-    def _shift(self, band: torch.Tensor, filtered: torch.Tensor) -> torch.Tensor:
-        """The change of a band's real part when its filtered phase is magnified α times."""
-        return rotation_change(band, self._smooth(filtered, band), self.alpha)
+    def _shift(
+        self, band: torch.Tensor, filtered: torch.Tensor, inplace: bool = False
+    ) -> torch.Tensor:
+        """The change of a band's real part when its filtered phase is magnified α times
+        (``inplace``: computed in ``filtered``'s memory)."""
+        return rotation_change(band, self._smooth(filtered, band), self.alpha, inplace=inplace)
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None
@@ -177,6 +186,8 @@ class PhaseMagnifier(EulerianMagnifier):
         # Band by band (phase change, filter, rotate, sum), so that one band is alive at a
         # time; the filters take the phase increments, so no running phase is kept.
         change = self._pyramid.band_sum()
-        for k, (s, o, band) in enumerate(self._pyramid.bands(self._channels(x))):
-            change.add(s, o, self._shift(band, step(k, self._band_increments(k, band))))
-        return add_change(x, change.frames())
+        bands = self._pyramid.bands(self._channels(x), reuse=True)
+        for k, (s, o, band) in enumerate(bands):
+            filtered = step(k, self._band_increments(k, band))
+            change.add(s, o, self._shift(band, filtered, inplace=True))
+        return add_change(x, change.frames(), inplace=True)

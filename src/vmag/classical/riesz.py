@@ -162,4 +162,4 @@ class RieszMagnifier(EulerianMagnifier):
             r1, r2 = riesz_transform(b)
             dc, ds = self._band_increments(k, b, r1, r2)
             pyr[k] = self._shift(b, r1, r2, step(2 * k, dc), step(2 * k + 1, ds))
-        return add_change(x, collapse_laplacian(pyr) - y)
+        return add_change(x, collapse_laplacian(pyr).sub_(y), inplace=True)

@@ -300,10 +300,14 @@ class SteerablePyramid:
         lowpass = self._residual(spectrum, self._lowpass, crop_buf)
         return SteerableCoeffs(highpass, bands, lowpass)
 
-    def bands(self, x: Tensor) -> Iterator[tuple[int, int, Tensor]]:
+    def bands(self, x: Tensor, *, reuse: bool = False) -> Iterator[tuple[int, int, Tensor]]:
         """The complex bands of real frames ``[..., H, W]`` one at a time, as
         ``(scale, orientation, band)``, finest scale first: the same bands as
         :meth:`decompose` without holding them all (nor the residuals) at once.
+
+        ``reuse=True`` writes every band into one buffer: a band is then valid only until
+        the next is drawn (for a consumer done with each band before the next, e.g. a
+        stream at 1080p: one frame-sized complex tensor less).
 
         Examples
         --------
@@ -314,22 +318,25 @@ class SteerablePyramid:
         """
         self._check(x, "x")
         spectrum = torch.fft.fft2(x, norm="forward")
+        del x  # the caller's frames may go while the bands are drawn
         # the crops of scales below the frame's size are copied into one buffer
         cropped = [
             c.size[0] * c.size[1] for c in self._scales if c.size != (self.height, self.width)
         ]
-        yield from self._bands(
-            spectrum, spectrum.new_empty((*spectrum.shape[:-2], max(cropped, default=0)))
-        )
+        crop_buf = spectrum.new_empty((*spectrum.shape[:-2], max(cropped, default=0)))
+        yield from self._bands(spectrum, crop_buf, reuse)
 
-    def _bands(self, spectrum: Tensor, crop_buf: Tensor) -> Iterator[tuple[int, int, Tensor]]:
+    def _bands(
+        self, spectrum: Tensor, crop_buf: Tensor, reuse: bool = False
+    ) -> Iterator[tuple[int, int, Tensor]]:
         # Two buffers reused by every crop: big batches fault in fewer fresh pages.
         masked_buf = spectrum.new_empty(spectrum.shape)
         for s, crop in enumerate(self._scales):
             sub = self._cut(spectrum, crop, crop_buf)
             masked = _view(masked_buf, sub.shape)
             for k, mask in enumerate(crop.mask):
-                band = torch.fft.ifft2(torch.mul(sub, mask, out=masked), norm="forward")
+                torch.mul(sub, mask, out=masked)
+                band = torch.fft.ifft2(masked, norm="forward", out=masked if reuse else None)
                 yield s, k, band.mul_(self._analysis_factor)
 
     def band_sum(self, batch: tuple[int, ...] = ()) -> BandSum:
