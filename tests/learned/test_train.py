@@ -308,3 +308,26 @@ def test_learning_rate_schedules():
 def test_docstring_examples():
     result = doctest.testmod(train_mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 6 and result.failed == 0
+
+
+@pytest.mark.parametrize("fine_tune", [False, True])
+def test_proxy_fine_tune_starts_the_main_stage_from_the_proxy(tmp_path, monkeypatch, fine_tune):
+    first: dict[str, torch.Tensor] = {}
+    real_step = train_mod.train_step
+
+    def spy(net, optimizer, batch):
+        if net._proxy and not first:  # the main stage's first step, before it updates
+            first.update({k: v.clone() for k, v in net.state_dict().items()})
+        return real_step(net, optimizer, batch)
+
+    monkeypatch.setattr(train_mod, "train_step", spy)
+    extra = f"\n[proxy]\niterations = 2\nfine_tune = {str(fine_tune).lower()}\n"
+    train(tiny("lightweight", extra), tmp_path, device="cpu")
+    proxy, _ = zoo.load_weights(tmp_path / "proxy.pt")
+    same = all(torch.equal(first[k], v) for k, v in proxy.state_dict().items())
+    assert same is fine_tune
+
+
+def test_proxy_fine_tune_must_be_a_boolean():
+    with pytest.raises(VmagError, match="fine_tune"):
+        tiny("lightweight", '\n[proxy]\niterations = 2\nfine_tune = "yes"\n')
