@@ -13,6 +13,8 @@ size, to show streaming memory does not grow with clip length.
 
     python benchmarks/classical.py                       # 640x480 and 1920x1080
     python benchmarks/classical.py --sizes 640x480 --methods phase,linear --frames 60
+    python benchmarks/classical.py --sizes 1920x1080 --modes stream --long \
+        --methods phase,acceleration/filter=butter    # a method's options after "/"
 """
 
 from __future__ import annotations
@@ -50,6 +52,15 @@ def make_clip(path: Path, width: int, height: int, frames: int) -> None:
             w.write(fourier_shift(base, 0.0, 0.2 * np.sin(2 * np.pi * 2.0 * t / FPS)))
 
 
+def split_spec(spec: str | None) -> tuple[str | None, dict[str, str]]:
+    """``"acceleration/filter=butter"`` -> ("acceleration", {"filter": "butter"}): a method
+    with options (the CLI's, as text; numbers are not needed by the runs here)."""
+    if spec is None:
+        return None, {}
+    name, *rest = spec.split("/")
+    return name, dict(item.split("=", 1) for item in rest)
+
+
 def worker(job: dict) -> dict:
     """Run one measurement in this (fresh) process; returns seconds, frames, peak MB."""
     import vmag.cli  # noqa: F401 - first, so torch starts in the CLI's environment
@@ -58,8 +69,8 @@ def worker(job: dict) -> dict:
 
     clip, kind = Path(job["clip"]), job["kind"]
     out = Path(job["tmp"]) / f"out-{os.getpid()}.mp4"
-    method = job.get("method")
-    params = {"alpha": 10.0, "band": BAND}
+    method, options = split_spec(job.get("method"))
+    params = {"alpha": 10.0, "band": BAND, **options}
     if method and not job.get("stream") and method != "acceleration":
         params["filter"] = "butter"
     frames_done = 0
@@ -88,6 +99,8 @@ def worker(job: dict) -> dict:
         ]
         if job["stream"]:
             args.append("--stream")
+        for key, value in options.items():
+            args += [f"--{key.replace('_', '-')}", value]
         t0 = time.perf_counter()
         main(args)
         seconds = time.perf_counter() - t0
@@ -125,6 +138,7 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=90, help="frames at 640x480 (fewer at 1080p)")
     ap.add_argument("--methods", default="linear,color,phase,riesz,acceleration")
     ap.add_argument("--long", action="store_true", help="also stream a 10x longer 1080p clip")
+    ap.add_argument("--modes", default="offline,stream", help="offline, stream or both")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -166,7 +180,7 @@ def main() -> None:
             )
             print(f"{w}x{h}: {n} frames; decode+encode {codec_fps:.1f} fps", flush=True)
             for method in methods:
-                for stream in (False, True):
+                for stream in [m == "stream" for m in args.modes.split(",")]:
                     e2e = run_job({**base, "kind": "e2e", "method": method, "stream": stream})
                     alone = run_job({**base, "kind": "alone", "method": method, "stream": stream})
                     row = (

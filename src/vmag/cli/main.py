@@ -48,8 +48,10 @@ FpsOpt = Annotated[
 
 
 def _depth(info: Any) -> int:
-    """Frames to queue ahead of and behind the magnifier: ~16 MB of uint8 frames, 2 to 8."""
-    return max(2, min(8, (16 << 20) // (info.width * info.height * 3)))
+    """Frames to queue ahead of and behind the magnifier: ~8 MB of uint8 frames, 1 to 8
+    (8 at 640x480, where coding keeps pace with the magnifier; 1 at 1080p, where a frame
+    takes a magnifier far longer to make than the codec to decode or encode)."""
+    return max(1, min(8, (8 << 20) // (info.width * info.height * 3)))
 
 
 def _say(msg: str) -> None:

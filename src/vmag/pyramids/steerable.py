@@ -38,6 +38,7 @@ sum to 1 at every frequency, so the pyramid is a tight frame and inverts exactly
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 from collections.abc import Iterator
@@ -224,8 +225,6 @@ class SteerablePyramid:
 
         step = 1.0 / BANDWIDTHS[bandwidth]  # octaves between scales
         fast = step < 1  # sub-octave crops are not pyrtools', so round them to fast FFT sizes
-        log_rad, _ = self._grid((self.height, self.width))
-        self._highpass = self._crop(log_rad.shape, transition(log_rad, 0.0, step)[0])
         self._scales = []
         for s in range(self.levels):
             log_rad, angle = self._grid(self._crop_size(2 ** (-s * step), fast))
@@ -244,6 +243,15 @@ class SteerablePyramid:
             self._scales.append(crop)
         log_rad, _ = self._grid(self._crop_size(2 ** (-self.levels * step), fast))
         self._lowpass = self._crop(log_rad.shape, transition(log_rad, -self.levels * step, step)[1])
+
+    @functools.cached_property
+    def _highpass(self) -> _Crop:
+        """The high-pass residual's mask, a full-frame one: made when first needed, so that
+        band-only users (:meth:`bands`, streams) never hold it."""
+        log_rad, _ = self._grid((self.height, self.width))
+        return self._crop(
+            log_rad.shape, transition(log_rad, 0.0, 1.0 / BANDWIDTHS[self.bandwidth])[0]
+        )
 
     def _crop_size(self, radius: float, fast: bool) -> tuple[int, int]:
         """Smallest centred crop holding ``rho < radius``, rounded up to an FFT size if ``fast``."""

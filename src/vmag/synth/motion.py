@@ -31,14 +31,16 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import scipy.special
 import torch
 
+from vmag._lazy import lazy_import
 from vmag.errors import VmagError, check_choice
 from vmag.synth.scene import GUARD, Layer, Scene, odd_fast_len
 from vmag.synth.textures import shape_mask, texture
+
+cv2 = lazy_import("cv2")  # OpenCV on first use: `vmag magnify` never needs it
 
 PARTS = ("base", "blurred-background", "background-only", "static", "foreground-only")
 

@@ -18,11 +18,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import scipy.fft
 
+from vmag._lazy import lazy_import
 from vmag.errors import VmagError
+
+cv2 = lazy_import("cv2")  # OpenCV on first use: `vmag magnify` never needs it
 
 #: Zero border (px) kept around an object beyond its reach, for the mask's ringing tails.
 GUARD = 4

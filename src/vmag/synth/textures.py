@@ -13,9 +13,12 @@ from __future__ import annotations
 import functools
 import math
 
-import cv2
 import numpy as np
 import scipy.fft
+
+from vmag._lazy import lazy_import
+
+cv2 = lazy_import("cv2")  # OpenCV on first use: `vmag magnify` never needs it
 
 #: Colour photos bundled with scikit-image (no download needed).
 COLOR_PHOTOS = ("astronaut", "chelsea", "coffee", "rocket", "immunohistochemistry", "hubble")
