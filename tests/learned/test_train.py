@@ -24,6 +24,7 @@ from vmag.learned.train import (
     Interrupted,
     Monitor,
     OptimizerConfig,
+    TrainConfig,
     load_config,
     parse_config,
     train,
@@ -331,3 +332,35 @@ def test_proxy_fine_tune_starts_the_main_stage_from_the_proxy(tmp_path, monkeypa
 def test_proxy_fine_tune_must_be_a_boolean():
     with pytest.raises(VmagError, match="fine_tune"):
         tiny("lightweight", '\n[proxy]\niterations = 2\nfine_tune = "yes"\n')
+
+
+def with_init(weights) -> TrainConfig:
+    """The tiny magnet config starting from ``weights`` (a top-level key: first in the file)."""
+    return parse_config(f'init = "{weights}"\n' + TINY.read_text(), model="magnet")
+
+
+def test_init_starts_the_first_stage_from_given_weights(tmp_path, monkeypatch):
+    first_run = tmp_path / "a"
+    train(tiny(), first_run, device="cpu")
+    weights = first_run / "magnet.pt"
+    seen: list[dict[str, torch.Tensor]] = []
+    real_step = train_mod.train_step
+
+    def spy(net, optimizer, batch):
+        if not seen:
+            seen.append({k: v.clone() for k, v in net.state_dict().items()})
+        return real_step(net, optimizer, batch)
+
+    monkeypatch.setattr(train_mod, "train_step", spy)
+    train(with_init(weights), tmp_path / "b", device="cpu")
+    start, _ = zoo.load_weights(weights)
+    assert all(torch.equal(seen[0][k], v) for k, v in start.state_dict().items())
+
+
+def test_init_must_exist_and_fit(tmp_path):
+    with pytest.raises(VmagError, match=r"init weights file .*nope\.pt not found"):
+        with_init("nope.pt")
+    train(tiny("lightweight"), tmp_path / "lw", device="cpu")
+    config = with_init(tmp_path / "lw" / "lightweight.pt")
+    with pytest.raises(VmagError, match="do not fit magnet"):
+        train(config, tmp_path / "m", device="cpu")

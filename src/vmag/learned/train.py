@@ -160,6 +160,9 @@ class TrainConfig:
     validation: ValidationConfig
     proxy: ProxyConfig | None
     iterations: int
+    #: weights the first stage starts from (an earlier run's ``<model>.pt``): a fine-tune,
+    #: e.g. on noisy inputs after a run on noise-free ones
+    init: Path | None = None
     batch_size: int = 4
     num_workers: int = 0
     log_every: int = 10
@@ -384,7 +387,8 @@ def parse_config(
     :class:`OptimizerConfig`), ``warmup`` [0], ``step_size``, ``gamma`` [0.5],
     ``min_lr`` [0]; ``[validation]``: ``every`` [1000], ``n`` [16], ``seed`` [data seed
     + 1], ``batch_size`` [8]; ``proxy`` (lightweight models): ``{ iterations = N,
-    fine_tune = false }`` or the path of a proxy weights file.
+    fine_tune = false }`` or the path of a proxy weights file; ``init``: a weights file the
+    first stage starts from.
 
     >>> cfg = parse_config('iterations = 2\\n[data]\\nn = 4\\nsize = 32', model="magnet")
     >>> cfg.model, cfg.data.motion.size, cfg.stages()
@@ -420,10 +424,16 @@ def parse_config(
     arch = top.take("arch", {})
     tables = {k: top.table(k) for k in ("data", "optimizer", "validation")}
     proxy_value = top.take("proxy", None)
+    init_value = top.text("init", None)
     top.finish(
         "model, seed, iterations, batch_size, num_workers, log_every, checkpoint_every, "
-        "arch, data, optimizer, validation, proxy"
+        "arch, data, optimizer, validation, proxy, init"
     )
+    init = None
+    if init_value is not None:
+        init = _path(init_value, base)
+        if not init.is_file():
+            raise VmagError(f"{source}: init weights file {init} not found")
     if not isinstance(arch, dict):
         raise VmagError(f"{source}: arch must be a table of the network's arguments")
     data = _parse_data(tables["data"], base)
@@ -463,6 +473,7 @@ def parse_config(
         optimizer=optimizer,
         validation=validation,
         proxy=proxy,
+        init=init,
         iterations=its,
         batch_size=sizes["batch_size"],
         num_workers=num_workers,
@@ -832,6 +843,14 @@ class _Run:
         returns the network, the stage's elapsed seconds and its last validation scores."""
         cfg, clean = self.config, stage == "proxy"
         net = self.build()
+        if cfg.init is not None and stage == cfg.stages()[0][0]:
+            start, _ = zoo.load_weights(cfg.init)
+            try:
+                net.load_state_dict(start.state_dict())
+            except RuntimeError:
+                raise VmagError(
+                    f"init weights {cfg.init} do not fit {cfg.model} with arch {cfg.arch}"
+                ) from None
         if stage == "main" and cfg.proxy is not None:
             proxy, _ = zoo.load_weights(self.proxy_path())
             if cfg.proxy.fine_tune:
