@@ -1,12 +1,19 @@
-"""Size, cost and CPU speed of the learned motion-magnification networks.
+"""Size, cost, CPU speed and magnification of the learned motion-magnification networks.
 
-For each model of :data:`vmag.learned.zoo.MODELS` it prints parameters, multiply-adds
-(what the papers call FLOPs) and FLOPs at 720x720, and the median wall time of one
-forward pass (reference + current frame -> magnified frame) on the CPU, next to the
-papers' figures. The architecture alone is timed: trained weights change no cost.
+``cost`` (the default) prints, for each model of :data:`vmag.learned.zoo.MODELS`,
+parameters, multiply-adds (what the papers call FLOPs) and FLOPs at 720x720, and the
+median wall time of one forward pass (reference + current frame -> magnified frame) on
+the CPU, next to the papers' figures (the architecture alone: weights change no cost).
 
-    python benchmarks/learned.py                      # all models, 720x720, 5 repeats
-    python benchmarks/learned.py --models lightweight --size 480x640 --repeats 3
+``gain WEIGHTS`` measures what a trained network (a weights file, or a training run's
+``checkpoint.pt`` while it trains) does to a known sub-pixel motion: a texture translated
+by A px and, for each alpha, the output motion over (1 + alpha) times the input's
+(1 is exact), in static mode (a two-frame pair) and over a 3 Hz sine clip in static and
+temporal mode, by sub-pixel registration (:func:`vmag.bench.displacement_series`).
+
+    python benchmarks/learned.py                      # cost of all models, 720x720
+    python benchmarks/learned.py cost --models lightweight --size 480x640 --repeats 3
+    python benchmarks/learned.py gain runs/lightweight/checkpoint.pt --model lightweight
 """
 
 from __future__ import annotations
@@ -15,23 +22,22 @@ import argparse
 import os
 import platform
 
+import numpy as np
 import torch
 
+from vmag.bench import displacement_series, tone_amplitude
+from vmag.learned import zoo
 from vmag.learned.complexity import count_macs, count_parameters, time_per_frame
+from vmag.learned.magnifier import LearnedMagnifier
 from vmag.learned.zoo import MODELS, build_model
+from vmag.synth import noise_texture, translating_clip
 
 #: (parameters in millions, "GFLOPs" as printed) at 720x720 in the papers: Oh et al.
 #: (ECCV 2018) as quoted by Singh et al. (WACV 2023, Table 1) with their own two models.
 PAPER = {"magnet": (0.98, 268.6), "lightweight-base": (1.10, 375.5), "lightweight": (0.12, 42.4)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated")
-    parser.add_argument("--size", default="720x720", help="HxW of the frames")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    args = parser.parse_args()
+def cost(args: argparse.Namespace) -> None:
     h, w = (int(v) for v in args.size.split("x"))
     torch.set_num_threads(args.threads)
     print(
@@ -51,6 +57,69 @@ def main() -> None:
             f"| {name} | {params / 1e6:.3f} M | {macs:.1f} | {2 * macs:.1f} | {ms:.0f} | {ref} |",
             flush=True,
         )
+
+
+def load_network(path: str, model: str) -> tuple[torch.nn.Module, str]:
+    """A weights file, or a training checkpoint's current network; and what it is."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    if ckpt.get("format") == "vmag-train-checkpoint/1":
+        net = build_model(model, **ckpt["config"]["arch"])
+        net.load_state_dict(ckpt["model"])
+        return net.eval(), f"checkpoint, {ckpt['stage']} stage, iteration {ckpt['iteration']}"
+    net, meta = zoo.load_weights(path)
+    return net, f"weights, {meta.get('iterations', '?')} iterations"
+
+
+def gain(args: argparse.Namespace) -> None:
+    torch.set_num_threads(args.threads)
+    net, what = load_network(args.weights, args.model)
+    magnifier = {cls.model: cls for cls in LearnedMagnifier.__subclasses__()}[args.model]
+    fps, freq = 30.0, 3.0
+    t = np.arange(45) / fps
+    print(f"{args.weights} ({what}); texture: noise blurred by 2 px, 96x96")
+    print("\n| input motion (px) | alpha | pair | static (3 Hz sine) | temporal (3 Hz sine) |")
+    print("| --- | --- | --- | --- | --- |")
+    texture = noise_texture(96, 96, blur=2.0, seed=3)
+    for amplitude in args.motions:
+        pair = translating_clip(texture, [0.0, amplitude])
+        clip = translating_clip(texture, amplitude * np.sin(2 * np.pi * freq * t))
+        moved = tone_amplitude(displacement_series(clip)[:, 1], freq, fps)
+        for alpha in args.alphas:
+            row = []
+            m = magnifier(alpha=alpha, mode="static", net=net, tile=0, device="cpu")
+            out = m.magnify(pair, fps)
+            row.append(displacement_series(out)[1, 1] / (amplitude * (1 + alpha)))
+            for mode, skip in (("static", 0), ("temporal", 10)):
+                m = magnifier(
+                    alpha=alpha, mode=mode, band=(2.0, 4.0), net=net, tile=0, device="cpu"
+                )
+                dx = displacement_series(m.magnify(clip, fps))[skip:, 1]
+                row.append(tone_amplitude(dx, freq, fps) / (moved * (1 + alpha)))
+            cells = " | ".join(f"{v:.2f}" for v in row)
+            print(f"| {amplitude:g} | {alpha:g} | {cells} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    c = sub.add_parser("cost", help="parameters, GMAC and CPU ms/frame per model")
+    c.add_argument("--models", default=",".join(MODELS), help="comma-separated")
+    c.add_argument("--size", default="720x720", help="HxW of the frames")
+    c.add_argument("--repeats", type=int, default=5)
+    c.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    g = sub.add_parser("gain", help="output motion / (1 + alpha) x input motion")
+    g.add_argument("weights", help="weights file or a training run's checkpoint.pt")
+    g.add_argument("--model", default="lightweight", choices=list(MODELS))
+    g.add_argument("--motions", type=float, nargs="+", default=[0.2, 1.0])
+    g.add_argument("--alphas", type=float, nargs="+", default=[4.0, 9.0, 19.0])
+    g.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    if args.command == "gain":
+        gain(args)
+    else:
+        if args.command is None:
+            args = c.parse_args([])
+        cost(args)
 
 
 if __name__ == "__main__":
