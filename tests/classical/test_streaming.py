@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import vmag.magnifier as magnifier_module
 from vmag.errors import VmagError
 from vmag.registry import create_magnifier
 from vmag.synth import noise_texture, translating_clip
@@ -23,13 +24,26 @@ def run_stream(m, frames):
     return np.stack(list(m.stream(iter(frames), FPS)))
 
 
-@pytest.mark.parametrize("method", ["linear", "phase", "riesz"])
-def test_iir_stream_equals_offline(method):
-    """Wu's IIR filter is causal in both modes, so the outputs are the same frame for frame."""
+@pytest.mark.parametrize(
+    ("method", "extra"),
+    [
+        ("linear", {"lambda_c": 2.0}),
+        ("phase", {}),
+        ("phase", {"luminance_only": False}),
+        ("riesz", {}),
+        ("riesz", {"luminance_only": False}),
+    ],
+)
+@pytest.mark.parametrize("single", [False, True], ids=["blocks", "single-frames"])
+def test_iir_stream_equals_offline(method, extra, single, monkeypatch):
+    """Wu's IIR filter is causal in both modes, so the outputs are the same frame for frame;
+    also when frames stream one at a time (as 1080p frames do), via in-place paths."""
     frames = clip(2.0, frames=40)
-    extra = {"lambda_c": 2.0} if method == "linear" else {}
     m = create_magnifier(method, alpha=10, band=(1.0, 4.0), filter="iir", **extra)
-    np.testing.assert_allclose(run_stream(m, frames), m.magnify(frames, FPS), atol=2e-4)
+    offline = m.magnify(frames, FPS)  # in blocks of frames
+    if single:
+        monkeypatch.setattr(magnifier_module, "CHUNK_BYTES", 1)
+    np.testing.assert_allclose(run_stream(m, frames), offline, atol=2e-4)
 
 
 def test_acceleration_stream_equals_offline_away_from_ends():

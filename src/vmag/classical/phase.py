@@ -38,10 +38,10 @@ Rep = list[tuple[int, int, torch.Tensor]]
 def add_change(x: torch.Tensor, change: torch.Tensor, *, inplace: bool = False) -> torch.Tensor:
     """Frames (B, H, W, 3) plus a change of Y (B, 1, H, W) or of YIQ (B, 3, H, W); into
     ``x`` itself with ``inplace`` (a stream's own block: no second frame-sized tensor)."""
-    rgb = change[:, 0].unsqueeze(-1) if change.shape[1] == 1 else yiq_to_rgb(change)
-    if change.shape[1] != 1:
-        rgb = rgb.permute(0, 2, 3, 1)
-    # a change of Y is the same change of R, G and B (broadcast over the last axis)
+    if change.shape[1] == 1:
+        rgb = change[:, 0].unsqueeze(-1)  # a change of Y is the same change of R, G, B
+    else:
+        rgb = yiq_to_rgb(change).permute(0, 2, 3, 1)
     return x.add_(rgb) if inplace else x + rgb
 
 
