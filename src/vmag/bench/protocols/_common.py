@@ -18,12 +18,15 @@ and every classical method runs in its exact regime.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from abc import abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 from skimage.metrics import structural_similarity
 
-from vmag.bench.protocol import TestClip, magnify_clip
+from vmag.bench.protocol import BenchResult, Protocol, TestClip, magnify_clip
 from vmag.errors import VmagError
 from vmag.magnifier import ProgressFn
 from vmag.temporal import AccelerationFilter
@@ -165,3 +168,77 @@ def acceleration_lead(band: tuple[float, float], fps: float) -> int:
     True
     """
     return AccelerationFilter(math.sqrt(band[0] * band[1]), fps).delay
+
+
+@dataclass(kw_only=True)
+class SweepProtocol(Protocol):
+    """A protocol that sweeps one setting over ``levels`` log-spaced values and scores each
+    method's mean SSIM against the truth per level, over ``samples`` scenes of ``size`` px
+    (full run: 256 px, 100 scenes, :attr:`full_levels` levels; ``quick``: 64 px, 2
+    scenes, 3 levels); the unmagnified input is the baseline.
+
+    Subclasses give :attr:`level_name`, :meth:`level_values`, :meth:`_clips` (``(level
+    index, clip)`` pairs, ``samples`` per level), :meth:`_settings` (their own settings)
+    and :meth:`_note`, and check their own fields after ``super().__post_init__()``.
+    """
+
+    kind: ClassVar[str] = "sweep"
+    #: levels of a full run
+    full_levels: ClassVar[int] = 10
+    #: the swept setting, with units (the x axis)
+    level_name: ClassVar[str] = ""
+
+    size: int | None = None
+    samples: int | None = None
+    levels: int | None = None
+
+    def __post_init__(self) -> None:
+        self.size = check_count("size", quick_default(self.size, 256, 64, self.quick), least=32)
+        self.samples = check_count("samples", quick_default(self.samples, 100, 2, self.quick))
+        levels = quick_default(self.levels, self.full_levels, 3, self.quick)
+        self.levels = check_count("levels", levels)
+        self.seed = check_count("seed", self.seed, least=0)
+
+    @abstractmethod
+    def level_values(self) -> list[float]:
+        """The swept values, one per level."""
+
+    @abstractmethod
+    def _clips(self) -> Iterator[tuple[int, TestClip]]: ...
+
+    @abstractmethod
+    def _settings(self) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def _note(self) -> str: ...
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "quick": self.quick,
+            "size": self.size,
+            "samples": self.samples,
+            "levels": self.levels,
+            **self._settings(),
+            "scene": "vmag.synth.motion.sample_scene(part='base'), seed [seed, sample]",
+            **clip_settings(),
+        }
+
+    def run(self, methods: list[str], progress: ProgressFn | None = None) -> BenchResult:
+        values = self.level_values()
+        assert self.samples is not None  # set by __post_init__
+        scores, baseline = sweep_scores(
+            methods, self._clips(), len(values), len(values) * self.samples, progress
+        )
+        return BenchResult(
+            protocol=self.name,
+            kind=self.kind,
+            settings=self.settings(),
+            scores=scores,
+            levels=values,
+            baseline=baseline,
+            level_name=self.level_name,
+            score_name="SSIM",
+            higher_is_better=True,
+            notes=[self._note()],
+        )

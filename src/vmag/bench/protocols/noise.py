@@ -16,17 +16,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vmag.bench.protocol import BenchResult, Protocol, TestClip, register_protocol
-from vmag.bench.protocols._common import (
-    check_count,
-    clip_settings,
-    log_levels,
-    periodic_clip,
-    quick_default,
-    sweep_scores,
-)
+from vmag.bench.protocol import TestClip, register_protocol
+from vmag.bench.protocols._common import SweepProtocol, log_levels, periodic_clip
 from vmag.errors import VmagError, check_positive
-from vmag.magnifier import ProgressFn
 from vmag.synth.motion import sample_scene
 
 
@@ -45,7 +37,7 @@ def add_noise(frames: np.ndarray, sigma: float, rng: np.random.Generator) -> np.
 
 @register_protocol
 @dataclass(kw_only=True)
-class NoiseProtocol(Protocol):
+class NoiseProtocol(SweepProtocol):
     """SSIM against the noiseless truth vs input noise σ (8-bit grey levels).
 
     ``size``, ``samples`` and ``levels`` default to 256 px, 100 scenes per level and 10
@@ -60,24 +52,19 @@ class NoiseProtocol(Protocol):
     """
 
     name: ClassVar[str] = "noise"
-    kind: ClassVar[str] = "sweep"
     summary: ClassVar[str] = (
         "SSIM vs input noise σ 0.1-30 grey levels, 0.05 px magnified to 10 px (Oh et al. 2018)"
     )
+    full_levels: ClassVar[int] = 10
+    level_name: ClassVar[str] = "noise σ (8-bit grey levels)"
 
-    size: int | None = None
-    samples: int | None = None
-    levels: int | None = None
     min_noise: float = 0.1
     max_noise: float = 30.0
     motion: float = 0.05
     output_motion: float = 10.0
 
     def __post_init__(self) -> None:
-        self.size = check_count("size", quick_default(self.size, 256, 64, self.quick), least=32)
-        self.samples = check_count("samples", quick_default(self.samples, 100, 2, self.quick))
-        self.levels = check_count("levels", quick_default(self.levels, 10, 3, self.quick))
-        self.seed = check_count("seed", self.seed, least=0)
+        super().__post_init__()
         lo = check_positive("min_noise", self.min_noise)
         hi = check_positive("max_noise", self.max_noise)
         if lo > hi:
@@ -87,25 +74,18 @@ class NoiseProtocol(Protocol):
         if motion >= out:
             raise VmagError(f"need motion < output_motion, got {motion:g} and {out:g} px")
 
-    def sigmas(self) -> list[float]:
+    def level_values(self) -> list[float]:
         """The noise standard deviations (8-bit grey levels), log-spaced."""
         return log_levels(self.min_noise, self.max_noise, self.levels)
 
-    def settings(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
-            "seed": self.seed,
-            "quick": self.quick,
-            "size": self.size,
-            "samples": self.samples,
-            "levels": self.levels,
             "min_noise_grey_levels": self.min_noise,
             "max_noise_grey_levels": self.max_noise,
             "motion_px": self.motion,
             "output_motion_px": self.output_motion,
             "alpha": self.output_motion / self.motion - 1,
             "noise": "i.i.d. Gaussian per pixel, channel and frame, σ/255, input only, clipped",
-            "scene": "vmag.synth.motion.sample_scene(part='base'), seed [seed, sample]",
-            **clip_settings(),
         }
 
     def _clips(self) -> Iterator[tuple[int, TestClip]]:
@@ -115,27 +95,12 @@ class NoiseProtocol(Protocol):
                 np.random.default_rng([self.seed, j]), self.size, part="base", motion=self.motion
             )
             clean = periodic_clip(scene.render, alpha)
-            for i, sigma in enumerate(self.sigmas()):
+            for i, sigma in enumerate(self.level_values()):
                 rng = np.random.default_rng([self.seed, j, i, 1])
                 yield i, dataclasses.replace(clean, frames=add_noise(clean.frames, sigma, rng))
 
-    def run(self, methods: list[str], progress: ProgressFn | None = None) -> BenchResult:
-        sigmas = self.sigmas()
-        scores, baseline = sweep_scores(
-            methods, self._clips(), len(sigmas), len(sigmas) * self.samples, progress
-        )
-        return BenchResult(
-            protocol=self.name,
-            kind=self.kind,
-            settings=self.settings(),
-            scores=scores,
-            levels=sigmas,
-            baseline=baseline,
-            level_name="noise σ (8-bit grey levels)",
-            score_name="SSIM",
-            higher_is_better=True,
-            notes=[
-                f"input motion {self.motion:g} px magnified to {self.output_motion:g} px; "
-                "baseline: the noisy input against the noiseless truth",
-            ],
+    def _note(self) -> str:
+        return (
+            f"input motion {self.motion:g} px magnified to {self.output_motion:g} px; "
+            "baseline: the noisy input against the noiseless truth"
         )

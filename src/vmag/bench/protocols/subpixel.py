@@ -15,23 +15,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vmag.bench.protocol import BenchResult, Protocol, TestClip, register_protocol
-from vmag.bench.protocols._common import (
-    check_count,
-    clip_settings,
-    log_levels,
-    periodic_clip,
-    quick_default,
-    sweep_scores,
-)
+from vmag.bench.protocol import TestClip, register_protocol
+from vmag.bench.protocols._common import SweepProtocol, log_levels, periodic_clip
 from vmag.errors import VmagError, check_positive
-from vmag.magnifier import ProgressFn
 from vmag.synth.motion import sample_scene
 
 
 @register_protocol
 @dataclass(kw_only=True)
-class SubpixelProtocol(Protocol):
+class SubpixelProtocol(SweepProtocol):
     """SSIM against the truth vs input motion, the output motion fixed at ``output_motion`` px.
 
     ``size``, ``samples`` and ``levels`` default to 256 px, 100 scenes per level and 15
@@ -47,23 +39,18 @@ class SubpixelProtocol(Protocol):
     """
 
     name: ClassVar[str] = "subpixel"
-    kind: ClassVar[str] = "sweep"
     summary: ClassVar[str] = (
         "SSIM vs input motion 0.04-1 px magnified to 10 px (Oh et al. 2018 sub-pixel test)"
     )
+    full_levels: ClassVar[int] = 15
+    level_name: ClassVar[str] = "input motion (px)"
 
-    size: int | None = None
-    samples: int | None = None
-    levels: int | None = None
     min_motion: float = 0.04
     max_motion: float = 1.0
     output_motion: float = 10.0
 
     def __post_init__(self) -> None:
-        self.size = check_count("size", quick_default(self.size, 256, 64, self.quick), least=32)
-        self.samples = check_count("samples", quick_default(self.samples, 100, 2, self.quick))
-        self.levels = check_count("levels", quick_default(self.levels, 15, 3, self.quick))
-        self.seed = check_count("seed", self.seed, least=0)
+        super().__post_init__()
         lo = check_positive("min_motion", self.min_motion)
         hi = check_positive("max_motion", self.max_motion)
         out = check_positive("output_motion", self.output_motion)
@@ -72,49 +59,27 @@ class SubpixelProtocol(Protocol):
                 f"need min_motion <= max_motion < output_motion, got {lo:g}, {hi:g}, {out:g} px"
             )
 
-    def motions(self) -> list[float]:
+    def level_values(self) -> list[float]:
         """The input motions δ (px), log-spaced."""
         return log_levels(self.min_motion, self.max_motion, self.levels)
 
-    def settings(self) -> dict[str, Any]:
+    def _settings(self) -> dict[str, Any]:
         return {
-            "seed": self.seed,
-            "quick": self.quick,
-            "size": self.size,
-            "samples": self.samples,
-            "levels": self.levels,
             "min_motion_px": self.min_motion,
             "max_motion_px": self.max_motion,
             "output_motion_px": self.output_motion,
             "alpha": "output_motion / input_motion - 1",
-            "scene": "vmag.synth.motion.sample_scene(part='base'), seed [seed, sample]",
-            **clip_settings(),
         }
 
     def _clips(self) -> Iterator[tuple[int, TestClip]]:
         for j in range(self.samples):
-            for i, delta in enumerate(self.motions()):
+            for i, delta in enumerate(self.level_values()):
                 rng = np.random.default_rng([self.seed, j])
                 scene = sample_scene(rng, self.size, part="base", motion=delta)
                 yield i, periodic_clip(scene.render, self.output_motion / delta - 1)
 
-    def run(self, methods: list[str], progress: ProgressFn | None = None) -> BenchResult:
-        motions = self.motions()
-        scores, baseline = sweep_scores(
-            methods, self._clips(), len(motions), len(motions) * self.samples, progress
-        )
-        return BenchResult(
-            protocol=self.name,
-            kind=self.kind,
-            settings=self.settings(),
-            scores=scores,
-            levels=motions,
-            baseline=baseline,
-            level_name="input motion (px)",
-            score_name="SSIM",
-            higher_is_better=True,
-            notes=[
-                f"output motion {self.output_motion:g} px at every level; baseline: the "
-                "unmagnified input against the same truth",
-            ],
+    def _note(self) -> str:
+        return (
+            f"output motion {self.output_motion:g} px at every level; baseline: the "
+            "unmagnified input against the same truth"
         )
