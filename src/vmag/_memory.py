@@ -18,11 +18,13 @@ from collections.abc import Callable
 
 #: glibc's mallopt parameter for the size from which allocations get their own map.
 _M_MMAP_THRESHOLD = -3
-#: 4 MiB: at 1920x1080 every frame-sized temporary (6 MB uint8 frames, 8-25 MB float32
-#: planes and spectra) is mapped, while the smaller ones of coarse pyramid levels, many
-#: times more numerous, stay on the heap. Measured (phase, 1080p stream, vmag magnify):
-#: peak 1.18 -> 1.00 GB, at about 30 % more time (fresh pages are zero-filled on use).
-LARGE = 4 << 20
+#: 1 MiB: at 1920x1080 every frame-sized temporary (6 MB uint8 frames, 8-25 MB float32
+#: planes and spectra) and those of the next two pyramid scales are mapped, while the many
+#: small ones of coarse scales stay on the heap. Measured (1080p stream, vmag magnify):
+#: phase 1.18 GB -> 901 MiB, and acceleration --filter butter 1018 -> 1004 MiB against a
+#: 4 MiB threshold; a 1080p frame then takes about 30 % longer than with the heap (fresh
+#: pages are zero-filled on first use; measured at 4 MiB).
+LARGE = 1 << 20
 
 
 @functools.cache
