@@ -32,16 +32,18 @@ class RateColumn(ProgressColumn):
 
 
 @contextmanager
-def progress_bar() -> Iterator[Progress]:
-    """A progress display on stderr: description, bar, done/total, rate, elapsed, ETA."""
+def progress_bar(*extra: ProgressColumn, label: int = 11) -> Iterator[Progress]:
+    """A progress display on stderr: description (``label`` characters), bar, done/total,
+    rate, elapsed, ETA, then any ``extra`` columns (e.g. a training loss)."""
     bar = Progress(
-        TextColumn("[bold]{task.description:<11}"),
+        TextColumn(f"[bold]{{task.description:<{label}}}"),
         BarColumn(),
         MofNCompleteColumn(),
         RateColumn(),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
+        *extra,
         console=console,
     )
     with bar:

@@ -7,21 +7,16 @@ writes a checkpoint and exits with status 130; the same command then resumes.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 
-from vmag.cli.progress import RateColumn, console
+from vmag.cli.progress import console, progress_bar
 from vmag.errors import check_choice
 from vmag.learned.train import Interrupted, Monitor, load_config, resolve_device, train
 from vmag.learned.zoo import list_models
@@ -48,23 +43,6 @@ class _BarMonitor(Monitor):
     def step(self, name: str, done: int, total: int, loss: float | None) -> None:
         text = "loss -" if loss is None else f"loss {loss:.4g}"
         self.bar.update(self.tasks[name], completed=done, loss=text)
-
-
-@contextmanager
-def _progress():
-    bar = Progress(
-        TextColumn("[bold]{task.description:<6}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        RateColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[loss]}"),
-        console=console,
-    )
-    with bar:
-        yield bar
 
 
 def train_command(
@@ -103,7 +81,7 @@ def train_command(
         f"device {dev.type} -> {out}"
     )
     try:
-        with _progress() as bar:
+        with progress_bar(TextColumn("{task.fields[loss]}"), label=6) as bar:
             result = train(cfg, out, resume=resume, device=device, monitor=_BarMonitor(bar))
     except Interrupted as e:
         _say(f"interrupted at {e.stage} iteration {e.iteration}: saved {e.checkpoint}")
