@@ -370,14 +370,14 @@ def test_init_must_exist_and_fit(tmp_path):
     "path", sorted(TINY.parent.rglob("*.toml")), ids=lambda p: str(p.relative_to(TINY.parent))
 )
 def test_every_config_in_the_repository_parses(path, tmp_path):
-    """Each recipe stays valid; an init file (an earlier run's weights) is stood in for."""
+    """Each recipe stays valid; init and proxy files (an earlier run's weights) are stood
+    in for."""
     text = path.read_text()
     base = tmp_path / "configs"
     base.mkdir()
-    init = re.search(r'^init = "([^"]+)"', text, re.M)
-    if init:
-        (base / init.group(1)).parent.mkdir(parents=True, exist_ok=True)
-        (base / init.group(1)).write_bytes(b"")
+    for earlier in re.findall(r'^(?:init|proxy) = "([^"]+)"', text, re.M):
+        (base / earlier).parent.mkdir(parents=True, exist_ok=True)
+        (base / earlier).write_bytes(b"")
     named = re.search(r'^model = "([^"]+)"', text, re.M)
     config = parse_config(text, model=None if named else "lightweight", base=base)
     assert config.iterations >= 1 and config.data.motion.size % 4 == 0
