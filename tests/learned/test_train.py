@@ -373,8 +373,8 @@ def test_every_config_in_the_repository_parses(path, tmp_path):
     """Each recipe stays valid; init and proxy files (an earlier run's weights) are stood
     in for."""
     text = path.read_text()
-    base = tmp_path / "configs"
-    base.mkdir()
+    base = tmp_path / "configs" / path.parent.relative_to(TINY.parent)  # same depth
+    base.mkdir(parents=True)
     for earlier in re.findall(r'^(?:init|proxy) = "([^"]+)"', text, re.M):
         (base / earlier).parent.mkdir(parents=True, exist_ok=True)
         (base / earlier).write_bytes(b"")
