@@ -352,7 +352,8 @@ def test_init_starts_the_first_stage_from_given_weights(tmp_path, monkeypatch):
         return real_step(net, optimizer, batch)
 
     monkeypatch.setattr(train_mod, "train_step", spy)
-    train(with_init(weights), tmp_path / "b", device="cpu")
+    result = train(with_init(weights), tmp_path / "b", device="cpu")
+    assert "Started from the weights `magnet.pt`" in result.card.read_text()
     start, _ = zoo.load_weights(weights)
     assert all(torch.equal(seen[0][k], v) for k, v in start.state_dict().items())
 
@@ -381,3 +382,43 @@ def test_every_config_in_the_repository_parses(path, tmp_path):
     named = re.search(r'^model = "([^"]+)"', text, re.M)
     config = parse_config(text, model=None if named else "lightweight", base=base)
     assert config.iterations >= 1 and config.data.motion.size % 4 == 0
+
+
+def test_freeze_holds_the_named_parts_fixed_in_the_main_stage(tmp_path):
+    """A two-stage run with the manipulator and decoder frozen: the main stage starts from
+    the proxy, changes the encoder and leaves the frozen parts exactly as the proxy had them."""
+    frozen = ("manipulator", "decoder_low", "decoder_high")
+    extra = "\n[proxy]\niterations = 2\nfine_tune = true\n"
+    config = parse_config(
+        "freeze = " + json.dumps(list(frozen)) + "\n" + TINY.read_text() + extra,
+        model="lightweight",
+    )
+    assert config.freeze == frozen
+    result = train(config, tmp_path, device="cpu")
+    assert "Held fixed in the main stage: manipulator, decoder_low, decoder_high" in (
+        result.card.read_text()
+    )
+    proxy, _ = zoo.load_weights(tmp_path / "proxy.pt")
+    net, _ = zoo.load_weights(tmp_path / "lightweight.pt")
+    for name, child in net.named_children():
+        same = all(
+            torch.equal(p, q)
+            for p, q in zip(child.parameters(), getattr(proxy, name).parameters(), strict=True)
+        )
+        assert same is (name in frozen), name
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('"encoder"', "freeze must be a list of part names"),
+        ('["decoder"]', "lightweight has no part 'decoder' (parts: encoder, appearance"),
+        (
+            '["encoder", "appearance", "to_image", "manipulator", "decoder_low", "decoder_high"]',
+            "nothing would train",
+        ),
+    ],
+)
+def test_freeze_must_name_some_parts_of_the_network(value, message):
+    with pytest.raises(VmagError, match=re.escape(message)):
+        parse_config(f"freeze = {value}\n" + TINY.read_text(), model="lightweight")

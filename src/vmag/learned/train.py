@@ -163,6 +163,9 @@ class TrainConfig:
     #: weights the first stage starts from (an earlier run's ``<model>.pt``): a fine-tune,
     #: e.g. on noisy inputs after a run on noise-free ones
     init: Path | None = None
+    #: the network's top-level parts (e.g. ``"manipulator"``) held fixed in the main stage:
+    #: a fine-tune that retrains only the rest
+    freeze: tuple[str, ...] = ()
     batch_size: int = 4
     num_workers: int = 0
     log_every: int = 10
@@ -388,7 +391,8 @@ def parse_config(
     ``min_lr`` [0]; ``[validation]``: ``every`` [1000], ``n`` [16], ``seed`` [data seed
     + 1], ``batch_size`` [8]; ``proxy`` (lightweight models): ``{ iterations = N,
     fine_tune = false }`` or the path of a proxy weights file; ``init``: a weights file the
-    first stage starts from.
+    first stage starts from; ``freeze`` [[]]: the network's top-level parts (its
+    ``named_children``) that the main stage holds fixed.
 
     >>> cfg = parse_config('iterations = 2\\n[data]\\nn = 4\\nsize = 32', model="magnet")
     >>> cfg.model, cfg.data.motion.size, cfg.stages()
@@ -425,9 +429,10 @@ def parse_config(
     tables = {k: top.table(k) for k in ("data", "optimizer", "validation")}
     proxy_value = top.take("proxy", None)
     init_value = top.text("init", None)
+    freeze = top.take("freeze", [])
     top.finish(
         "model, seed, iterations, batch_size, num_workers, log_every, checkpoint_every, "
-        "arch, data, optimizer, validation, proxy, init"
+        "arch, data, optimizer, validation, proxy, init, freeze"
     )
     init = None
     if init_value is not None:
@@ -453,9 +458,18 @@ def parse_config(
         )
     cls = zoo.model_class(name)
     try:
-        zoo.build_model(name, **arch)
+        parts = [n for n, _ in zoo.build_model(name, **arch).named_children()]
     except (TypeError, VmagError) as e:
         raise VmagError(f"{source}: arch: {e}") from None
+    if not (isinstance(freeze, list) and all(isinstance(f, str) for f in freeze)):
+        raise VmagError(f"{source}: freeze must be a list of part names, got {freeze!r}")
+    for part in freeze:
+        if part not in parts:
+            raise VmagError(
+                f"{source}: freeze: {name} has no part {part!r} (parts: {', '.join(parts)})"
+            )
+    if freeze and set(freeze) == set(parts):
+        raise VmagError(f"{source}: freeze holds every part of {name}; nothing would train")
     if data.motion.size % cls.multiple:
         raise VmagError(
             f"{source}: data.size must be a multiple of {cls.multiple} for {name}, "
@@ -474,6 +488,7 @@ def parse_config(
         validation=validation,
         proxy=proxy,
         init=init,
+        freeze=tuple(freeze),
         iterations=its,
         batch_size=sizes["batch_size"],
         num_workers=num_workers,
@@ -856,9 +871,15 @@ class _Run:
             if cfg.proxy.fine_tune:
                 net.load_state_dict(proxy.state_dict())
             net.set_proxy(proxy.to(self.device))
+        if stage == "main":
+            for part in cfg.freeze:
+                getattr(net, part).requires_grad_(False)
         opt = cfg.optimizer
         optimizer = torch.optim.Adam(
-            net.parameters(), lr=opt.lr, betas=opt.betas, weight_decay=opt.weight_decay
+            [p for p in net.parameters() if p.requires_grad],
+            lr=opt.lr,
+            betas=opt.betas,
+            weight_decay=opt.weight_decay,
         )
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, lambda i: opt.lr_at(i, total) / opt.lr
@@ -1074,6 +1095,8 @@ def _finish(run: _Run, net: MotionNet, main: dict[str, Any]) -> TrainResult:
             "seed": config.validation.seed,
         },
         "optimizer": dataclasses.asdict(config.optimizer),
+        "init": None if config.init is None else config.init.name,
+        "freeze": list(config.freeze),
         "hardware": run.hardware,
         "wall_s": round(run.elapsed(), 3),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -1207,6 +1230,12 @@ def model_card(net: MotionNet, meta: dict[str, Any], records: list[dict[str, Any
         f"- Optimiser: Adam, lr {opt['lr']:g}, betas ({opt['betas'][0]:g}, {opt['betas'][1]:g})"
         f", weight decay {opt['weight_decay']:g}, schedule {schedule}"
         + (f", linear warm-up over the first {opt['warmup']} iterations" if opt["warmup"] else ""),
+        *([f"- Started from the weights `{meta['init']}`"] if meta.get("init") else []),
+        *(
+            [f"- Held fixed in the main stage: {', '.join(meta['freeze'])}"]
+            if meta.get("freeze")
+            else []
+        ),
         f"- Hardware: {hw['device']}{gpu}; CPU {hw['cpu']} ({hw['cpu_count']} cores); "
         f"torch {hw['torch']}; {hw['platform']}",
         f"- Wall time: {_duration(meta['wall_s'])}",
