@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vmag import registry
-from vmag.bench import displacement_series
+from vmag.bench import displacement_series, protocol
 from vmag.bench.protocol import list_protocols, magnify_clip
 from vmag.bench.protocols import _common, noise, subpixel
 from vmag.bench.protocols._common import SCORED, motion_scales, periodic_clip, scored_ssim
@@ -153,6 +153,43 @@ def test_runner_checks_protocol_and_methods_before_any_work():
     with pytest.raises(VmagError, match="at least one"):
         run_protocol("subpixel", [])
     assert calls == []
+
+
+def test_runner_sets_sizes_over_the_quick_defaults():
+    result = run_protocol("noise", ["linear"], quick=True, sizes={"size": 32, "levels": 2})
+    settings = result.settings
+    assert (settings["size"], settings["samples"], settings["levels"]) == (32, 2, 2)
+    assert len(result.levels) == len(result.scores["linear"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ({"clips": 2}, "subpixel has no setting 'clips'; set one of size, samples, levels"),
+        ({"seed": 2}, "no setting 'seed'"),
+        ({"samples": 1.5}, "samples must be an integer, got 1.5"),
+        ({"samples": 0}, "samples must be an integer >= 1"),
+    ],
+)
+def test_runner_refuses_bad_sizes_before_any_work(sizes, message):
+    calls: list[tuple[str, int, int]] = []
+    with pytest.raises(VmagError, match=message):
+        run_protocol("subpixel", ["linear"], sizes=sizes, progress=lambda *a: calls.append(a))
+    assert calls == []
+
+
+def test_method_params_reach_every_magnification(monkeypatch):
+    """Protocol.magnify adds a method's own parameters to every clip it magnifies."""
+    seen: list[tuple[str, dict]] = []
+
+    def fake(method, clip, **overrides):
+        seen.append((method, overrides))
+        return clip.frames
+
+    monkeypatch.setattr(protocol, "magnify_clip", fake)
+    params = {"phase": {"sigma": 1.0}}
+    SubpixelProtocol(**TINY, method_params=params).run(["linear", "phase"])
+    assert seen == [("linear", {}), ("phase", {"sigma": 1.0})] * 2
 
 
 @pytest.mark.parametrize("module", [_common, noise, subpixel])

@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from vmag.bench.protocol import BenchResult, Protocol, list_protocols
+from vmag.bench import protocol
+from vmag.bench.protocol import BenchResult, Protocol, list_protocols, protocol_class
 from vmag.bench.protocols import _render, circles, large_motion, physical
 from vmag.bench.protocols._render import Sprite, compose, texture
 from vmag.synth import noise_texture, translating_clip
@@ -86,6 +87,29 @@ def test_same_seed_same_scores(results, name) -> None:
     again = dataclasses.replace(TINY[name]).run(["phase"])
     for row in ("input", "phase"):
         assert again.scores[row] == results[name].scores[row]
+
+
+@pytest.mark.parametrize("name", list(TINY))
+def test_method_params_reach_every_magnification(monkeypatch, name) -> None:
+    """Every table protocol magnifies through Protocol.magnify, with a method's own parameters."""
+    seen: list[tuple[str, dict]] = []
+
+    def fake(method, clip, **overrides):
+        seen.append((method, overrides))
+        return clip.frames
+
+    monkeypatch.setattr(protocol, "magnify_clip", fake)
+    params = {"phase": {"sigma": 1.0}}
+    dataclasses.replace(TINY[name], method_params=params).run(METHODS)
+    assert seen and seen == [("linear", {}), ("phase", {"sigma": 1.0})] * (len(seen) // 2)
+
+
+def test_size_fields_are_each_protocols_integer_fields() -> None:
+    sizes = {name: protocol_class(name).size_fields() for name in list_protocols()}
+    assert sizes["circles"] == ["clips", "size"]
+    assert sizes["physical"] == ["scenes", "size", "frames"]
+    assert sizes["large-motion"] == ["clips", "size", "frames", "supersample"]
+    assert sizes["subpixel"] == sizes["noise"] == ["size", "samples", "levels"]
 
 
 def test_seed_changes_the_scenes() -> None:

@@ -78,8 +78,16 @@ def test_reproduce_command_and_whether_it_reruns_the_same_settings():
         markdown_report(same)
     )
     smaller = sweep({**default, "size": 32, "methods": ["linear", "phase"]})
-    assert "settings differ" in markdown_report(smaller)
+    assert reproduce_command(smaller).endswith(" --quick --set size=32")  # what --set gave
+    assert "settings differ" not in markdown_report(smaller)
+    tiny = sweep({**default, "size": 8, "methods": ["linear", "phase"]})
+    assert "settings differ" in markdown_report(tiny)  # below the least size
+    moved = sweep({**default, "min_motion": 0.1, "methods": ["linear", "phase"]})
+    assert "settings differ" in markdown_report(moved)  # not a size: no flag sets it
     assert "settings differ" in markdown_report(table(True))  # not a registered protocol
+    weighted = sweep({**default, "methods": ["lightweight"], "weights": {"lightweight": "a b.pt"}})
+    assert reproduce_command(weighted).endswith(" --quick --weights 'lightweight=a b.pt'")
+    assert "settings differ" not in markdown_report(weighted)
 
 
 def test_write_report_writes_json_markdown_and_png(tmp_path):

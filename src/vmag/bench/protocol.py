@@ -2,8 +2,10 @@
 
 A protocol renders short clips whose true magnified version is known exactly
 (:class:`TestClip`), runs each method on them through the registry
-(:func:`magnify_clip`), and scores the outputs. It returns a :class:`BenchResult`,
-which :mod:`vmag.bench.report` writes as JSON, a Markdown table and a plot.
+(:meth:`Protocol.magnify`: :func:`magnify_clip` with the run's own parameters of the
+method, such as trained weights), and scores the outputs. It returns a
+:class:`BenchResult`, which :mod:`vmag.bench.report` writes as JSON, a Markdown table
+and a plot.
 
 Two shapes of result:
 
@@ -19,6 +21,8 @@ that one.
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -105,10 +109,13 @@ class BenchResult:
 @dataclass(kw_only=True)
 class Protocol(ABC):
     """One evaluation protocol. Subclasses set ``name``, ``kind`` and ``summary`` and
-    implement :meth:`settings` (everything needed to rerun it) and :meth:`run`.
+    implement :meth:`settings` (everything needed to rerun it) and :meth:`run`, which
+    magnifies through :meth:`magnify`.
 
     Deterministic from ``seed``; ``quick`` is a reduced size that runs in well under a
-    minute per method, for CI.
+    minute per method, for CI. ``method_params`` adds parameters to a method's bench
+    defaults on every clip, e.g. ``{"lightweight": {"weights": "run/lightweight.pt"}}``
+    to score a trained network that is not shipped.
     """
 
     name: ClassVar[str] = ""
@@ -117,6 +124,25 @@ class Protocol(ABC):
 
     seed: int = 0
     quick: bool = False
+    method_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def size_fields(cls) -> list[str]:
+        """The integer fields a run may set (``vmag bench --set``): every one but ``seed``.
+
+        >>> protocol_class("subpixel").size_fields()
+        ['size', 'samples', 'levels']
+        """
+        hints = typing.get_type_hints(cls)
+        return [
+            f.name
+            for f in dataclasses.fields(cls)
+            if f.name != "seed" and hints[f.name] in (int, int | None)
+        ]
+
+    def magnify(self, method: str, clip: TestClip) -> np.ndarray:
+        """Run ``method`` on ``clip`` with its bench parameters and ``method_params``."""
+        return magnify_clip(method, clip, **self.method_params.get(method, {}))
 
     @abstractmethod
     def settings(self) -> dict[str, Any]:

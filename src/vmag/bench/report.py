@@ -12,6 +12,7 @@ import json
 import math
 import os
 import platform
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ import numpy as np
 
 import vmag
 from vmag.bench.protocol import BenchResult, list_protocols, protocol_class
+from vmag.errors import VmagError
 from vmag.viz._figure import pyplot
 
 #: What the Markdown table calls the unmagnified input's scores (the sweep baseline).
@@ -126,6 +128,20 @@ def markdown_table(result: BenchResult) -> str:
     return "\n".join(lines)
 
 
+def _set_sizes(result: BenchResult) -> dict[str, Any]:
+    """The sizes of ``result``'s settings that differ from its protocol's for its seed and
+    quick flag: those ``--set`` gave (none for an unregistered protocol)."""
+    if result.protocol not in list_protocols():
+        return {}
+    settings = result.settings
+    cls = protocol_class(result.protocol)
+    default = cls(seed=settings.get("seed", 0), quick=bool(settings.get("quick", False)))
+    plain = default.settings()
+    return {
+        k: settings[k] for k in cls.size_fields() if k in settings and settings[k] != plain.get(k)
+    }
+
+
 def reproduce_command(result: BenchResult) -> str:
     """The ``vmag bench`` command line that reruns ``result``.
 
@@ -133,21 +149,37 @@ def reproduce_command(result: BenchResult) -> str:
     >>> r = BenchResult("subpixel", "sweep", {"seed": 3, "quick": True}, {"phase": [1.0]})
     >>> reproduce_command(r)
     'vmag bench subpixel --methods phase --seed 3 --quick'
+    >>> r.settings = {"samples": 1, "methods": ["magnet"], "weights": {"magnet": "my w.pt"}}
+    >>> reproduce_command(r)
+    "vmag bench subpixel --methods magnet --seed 0 --set samples=1 --weights 'magnet=my w.pt'"
     """
     settings = result.settings
     methods = settings.get("methods") or [m for m in result.scores if m != INPUT]
     cmd = f"vmag bench {result.protocol} --methods {','.join(methods)}"
     cmd += f" --seed {settings.get('seed', 0)}"
-    return cmd + (" --quick" if settings.get("quick") else "")
+    cmd += " --quick" if settings.get("quick") else ""
+    for key, value in _set_sizes(result).items():
+        cmd += f" --set {key}={value}"
+    for method, path in settings.get("weights", {}).items():
+        cmd += f" --weights {shlex.quote(f'{method}={path}')}"
+    return cmd
 
 
 def _runs_as_cli(result: BenchResult) -> bool:
-    """Whether ``vmag bench`` with this seed and quick flag runs exactly ``result``'s settings."""
+    """Whether ``vmag bench`` with this seed, quick flag and ``--set`` sizes runs exactly
+    ``result``'s settings."""
     if result.protocol not in list_protocols():
         return False
-    settings = {k: v for k, v in result.settings.items() if k != "methods"}
+    settings = {k: v for k, v in result.settings.items() if k not in ("methods", "weights")}
     cls = protocol_class(result.protocol)
-    default = cls(seed=settings.get("seed", 0), quick=bool(settings.get("quick", False)))
+    try:
+        default = cls(
+            seed=settings.get("seed", 0),
+            quick=bool(settings.get("quick", False)),
+            **_set_sizes(result),
+        )
+    except VmagError:  # sizes no run of the CLI could have
+        return False
     return jsonable(default.settings()) == jsonable(settings)
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from vmag.bench.protocol import BenchResult, protocol_class
+from vmag.bench.protocol import BenchResult, Protocol, protocol_class
 from vmag.errors import VmagError
 from vmag.magnifier import ProgressFn
 from vmag.registry import magnifier_class
 
 
-def check_methods(methods: Sequence[str]) -> list[str]:
-    """``methods`` as a list of registered names, each once; a :class:`VmagError` otherwise.
+def _takes_weights(method: str) -> bool:
+    """Whether ``method`` has a ``weights`` option (the learned ones)."""
+    return any(o.name == "weights" for o in magnifier_class(method).options())
+
+
+def check_methods(methods: Sequence[str], *, weighted: Sequence[str] = ()) -> list[str]:
+    """``methods`` as a list of registered names, each once, that can run here; a
+    :class:`VmagError` otherwise. Methods in ``weighted`` are given weights, so a learned
+    method whose weights are not shipped runs too.
 
     >>> check_methods(["linear", "phase"])
     ['linear', 'phase']
@@ -20,11 +28,53 @@ def check_methods(methods: Sequence[str]) -> list[str]:
     if not methods:
         raise VmagError("give at least one method to benchmark (see `vmag methods`)")
     for m in methods:
-        magnifier_class(m)  # raises listing the registered names
+        reason = magnifier_class(m).unavailable()  # raises listing the registered names
+        if reason is None or m in weighted:
+            continue
+        if _takes_weights(m):
+            raise VmagError(
+                f"method {m} has no shipped weights yet; give --weights {m}=PATH (from vmag train)"
+            )
+        raise VmagError(f"method {m} cannot run here: {reason}")
     repeated = sorted({m for m in methods if methods.count(m) > 1})
     if repeated:
         raise VmagError(f"method {', '.join(repeated)} given more than once")
     return methods
+
+
+def check_sizes(cls: type[Protocol], sizes: Mapping[str, object]) -> dict[str, int]:
+    """``sizes`` if each key is one of ``cls``'s :meth:`~Protocol.size_fields` and each
+    value an integer; a :class:`VmagError` naming the key and the allowed ones otherwise.
+
+    >>> check_sizes(protocol_class("subpixel"), {"samples": 10})
+    {'samples': 10}
+    >>> check_sizes(protocol_class("subpixel"), {"clips": 3})
+    Traceback (most recent call last):
+    ...
+    vmag.errors.VmagError: subpixel has no setting 'clips'; set one of size, samples, levels
+    """
+    allowed = cls.size_fields()
+    for key, value in sizes.items():
+        if key not in allowed:
+            raise VmagError(f"{cls.name} has no setting {key!r}; set one of {', '.join(allowed)}")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise VmagError(f"{cls.name} setting {key} must be an integer, got {value!r}")
+    return dict(sizes)
+
+
+def check_weights(methods: Sequence[str], weights: Mapping[str, str | Path]) -> dict[str, str]:
+    """``weights`` ({method: file}) as strings, if each method is among ``methods``, takes
+    a ``weights`` option and its file exists; a :class:`VmagError` otherwise."""
+    for m, path in weights.items():
+        if m not in methods:
+            raise VmagError(
+                f"--weights for {m!r}, which is not benchmarked (methods: {', '.join(methods)})"
+            )
+        if not _takes_weights(m):
+            raise VmagError(f"--weights for {m!r}: it takes no weights (see `vmag methods`)")
+        if not Path(path).is_file():
+            raise VmagError(f"--weights for {m!r}: no such file {str(path)!r}")
+    return {m: str(path) for m, path in weights.items()}
 
 
 def run_protocol(
@@ -33,13 +83,19 @@ def run_protocol(
     *,
     quick: bool = False,
     seed: int = 0,
+    sizes: Mapping[str, int] | None = None,
+    weights: Mapping[str, str | Path] | None = None,
     progress: ProgressFn | None = None,
 ) -> BenchResult:
     """Score ``methods`` with protocol ``name`` (its full or ``quick`` size, from ``seed``).
 
-    Protocol and methods are checked before any work. ``progress(stage, done, total)``
-    follows the run (for the sweeps: one stage per method, counting clips). The methods
-    are recorded in ``result.settings["methods"]``.
+    ``sizes`` sets the protocol's integer fields (:func:`check_sizes`), over the quick
+    defaults too: e.g. ``{"samples": 10}`` sizes a run to a slow method. ``weights``
+    ({method: file from ``vmag train``}) runs learned methods with trained weights,
+    shipped or not (:func:`check_weights`). Everything is checked before any work.
+    ``progress(stage, done, total)`` follows the run (for the sweeps: one stage per
+    method, counting clips). The methods are recorded in ``result.settings["methods"]``
+    and, when given, the weights in ``result.settings["weights"]``.
 
     >>> from vmag.bench.runner import run_protocol
     >>> run_protocol("subpixel", ["nope"])  # doctest: +ELLIPSIS
@@ -48,8 +104,14 @@ def run_protocol(
     vmag.errors.VmagError: unknown method 'nope'; choose from ...
     """
     cls = protocol_class(name)
-    methods = check_methods(methods)
-    protocol = cls(quick=quick, seed=seed)
+    sizes = check_sizes(cls, sizes or {})
+    weights = weights or {}
+    methods = check_methods(methods, weighted=list(weights))
+    files = check_weights(methods, weights)
+    params = {m: {"weights": path} for m, path in files.items()}
+    protocol = cls(quick=quick, seed=seed, method_params=params, **sizes)
     result = protocol.run(methods, progress)
     result.settings = {**result.settings, "methods": methods}
+    if files:
+        result.settings["weights"] = files
     return result

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 from skimage.metrics import structural_similarity
 
-from vmag.bench.protocol import BenchResult, Protocol, TestClip, magnify_clip
+from vmag.bench.protocol import BenchResult, Protocol, TestClip
 from vmag.errors import VmagError
 from vmag.magnifier import ProgressFn
 from vmag.temporal import AccelerationFilter
@@ -115,13 +115,14 @@ def sweep_scores(
     clips: Iterable[tuple[int, TestClip]],
     n_levels: int,
     total: int,
+    magnify: Callable[[str, TestClip], np.ndarray],
     progress: ProgressFn | None = None,
 ) -> tuple[dict[str, list[float]], list[float]]:
     """Mean SSIM per level of each method's output, and of the input (the baseline).
 
     ``clips`` yields ``total`` pairs (level index < ``n_levels``, clip); each method
-    magnifies each clip (:func:`magnify_clip`). ``progress(method, clips done, total)``
-    follows every method.
+    magnifies each clip (``magnify(method, clip)``, a protocol's :meth:`~Protocol.magnify`).
+    ``progress(method, clips done, total)`` follows every method.
     """
     report = progress or (lambda stage, done, total: None)
     sums = {m: np.zeros(n_levels) for m in methods}
@@ -131,7 +132,7 @@ def sweep_scores(
         base[level] += scored_ssim(clip.frames, clip)
         counts[level] += 1
         for m in methods:
-            sums[m][level] += scored_ssim(magnify_clip(m, clip), clip)
+            sums[m][level] += scored_ssim(magnify(m, clip), clip)
             report(m, done, total)
     scores = {m: (s / counts).tolist() for m, s in sums.items()}
     return scores, (base / counts).tolist()
@@ -228,7 +229,7 @@ class SweepProtocol(Protocol):
         values = self.level_values()
         assert self.samples is not None  # set by __post_init__
         scores, baseline = sweep_scores(
-            methods, self._clips(), len(values), len(values) * self.samples, progress
+            methods, self._clips(), len(values), len(values) * self.samples, self.magnify, progress
         )
         return BenchResult(
             protocol=self.name,

@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vmag.bench.protocol import BenchResult, Protocol, TestClip, magnify_clip, register_protocol
+from vmag.bench.protocol import BenchResult, Protocol, TestClip, register_protocol
 from vmag.bench.protocols._common import check_count, clip_settings, periodic_clip, quick_default
 from vmag.bench.protocols._render import PICTURES, SOURCES, Sprite, add_noise, compose, texture
 from vmag.errors import VmagError, check_alpha, check_positive
@@ -189,7 +189,7 @@ class Circles(Protocol):
         for i in range(self.clips):
             clip = self.clip(i)
             for row in rows:
-                out = clip.frames if row == "input" else magnify_clip(row, clip)
+                out = clip.frames if row == "input" else self.magnify(row, clip)
                 for k, v in self.score(out, clip, regions).items():
                     sums[row][k] += v
                 if row != "input":

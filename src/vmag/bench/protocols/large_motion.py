@@ -28,7 +28,7 @@ import numpy as np
 from scipy import ndimage
 from skimage.metrics import structural_similarity
 
-from vmag.bench.protocol import BenchResult, Protocol, TestClip, magnify_clip, register_protocol
+from vmag.bench.protocol import BenchResult, Protocol, TestClip, register_protocol
 from vmag.bench.protocols._common import acceleration_lead, check_count, quick_default
 from vmag.bench.protocols._render import PICTURES, SOURCES, texture
 from vmag.errors import VmagError, check_alpha, check_positive
@@ -326,7 +326,7 @@ class LargeMotion(Protocol):
             idx = list(clip.scored)
             truth_vs_input += clip_scores(clip.truth[idx], clip.frames[idx])
             for row in rows:
-                out = clip.frames if row == "input" else magnify_clip(row, clip)
+                out = clip.frames if row == "input" else self.magnify(row, clip)
                 out = out[idx]
                 scores = (
                     *clip_scores(out, clip.truth[idx]),

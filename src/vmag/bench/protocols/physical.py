@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from vmag.bench.protocol import BenchResult, Protocol, TestClip, magnify_clip, register_protocol
+from vmag.bench.protocol import BenchResult, Protocol, TestClip, register_protocol
 from vmag.bench.protocols._common import acceleration_lead, check_count, quick_default
 from vmag.bench.protocols._render import PICTURES, SOURCES, Sprite, add_noise, compose, texture
 from vmag.errors import VmagError, check_alpha, check_positive
@@ -265,7 +265,7 @@ class Physical(Protocol):
                 clip = self.clip(scene, name)
                 sums["truth"][name] += self.mae(clip.truth, clip)
                 for row in rows:
-                    out = clip.frames if row == "input" else magnify_clip(row, clip)
+                    out = clip.frames if row == "input" else self.magnify(row, clip)
                     sums[row][name] += self.mae(out, clip)
                     if row != "input":
                         report(row, scene * len(SIGNALS) + k + 1, total)
