@@ -231,3 +231,20 @@ def test_cuda_matches_cpu(config):
     torch.testing.assert_close(gpu.cpu(), cpu, atol=1e-3, rtol=1e-3)
     terms = net.loss({k: v.cuda() for k, v in batch.items()})
     assert torch.isfinite(terms["total"])
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=IDS)
+def test_set_loss_weights_reweighs_the_total(config):
+    net = make(config)
+    term = next(iter(net.LOSS_WEIGHTS))
+    torch.manual_seed(0)
+    batch = fake_batch()
+    before = net.loss(batch)
+    net.set_loss_weights({term: net.LOSS_WEIGHTS[term] + 2.0})
+    after = net.loss(batch)
+    assert net.loss_weights[term] == net.LOSS_WEIGHTS[term] + 2.0
+    torch.testing.assert_close(after["total"] - before["total"], 2.0 * before[term])
+    with pytest.raises(VmagError, match=r"has no loss term 'nope' \(terms: "):
+        net.set_loss_weights({"nope": 1.0})
+    with pytest.raises(VmagError, match=f"loss weight {term} must be a number >= 0"):
+        net.set_loss_weights({term: -1.0})

@@ -422,3 +422,44 @@ def test_freeze_holds_the_named_parts_fixed_in_the_main_stage(tmp_path):
 def test_freeze_must_name_some_parts_of_the_network(value, message):
     with pytest.raises(VmagError, match=re.escape(message)):
         parse_config(f"freeze = {value}\n" + TINY.read_text(), model="lightweight")
+
+
+def test_loss_table_reweighs_terms_and_the_card_says_so(tmp_path):
+    config = tiny("lightweight", "\n[loss]\nedge = 3\n")
+    assert config.loss == {"edge": 3.0}
+    result = train(config, tmp_path, device="cpu")
+    assert "edge 3 (paper 1)" in result.card.read_text()
+    assert "l1 10, " in result.card.read_text()
+    last = records(tmp_path, "train")[-1]
+    weights = {**Lightweight.LOSS_WEIGHTS, "edge": 3.0}
+    total = sum(weights[k] * last[k] for k in weights if k in last)
+    assert last["total"] == pytest.approx(total, rel=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("\n[loss]\nsmooth = 1\n", "loss: lightweight has no loss term 'smooth'"),
+        ("\n[loss]\nedge = -1\n", "loss: loss weight edge must be a number >= 0"),
+    ],
+)
+def test_loss_table_must_name_the_model_s_terms(table, message):
+    with pytest.raises(VmagError, match=re.escape(message)):
+        tiny("lightweight", table)
+
+
+def test_a_checkpoint_from_before_freeze_and_loss_keys_still_resumes(tmp_path):
+    config = tiny()
+    with pytest.raises(Interrupted):
+        train(config, tmp_path, device="cpu", monitor=StopAt(2))
+    path = tmp_path / "checkpoint.pt"
+    ckpt = torch.load(path, weights_only=True)
+    for key in ("freeze", "loss"):
+        del ckpt["config"][key]
+    torch.save(ckpt, path)
+    result = train(config, tmp_path, device="cpu")
+    assert result.meta["iterations"] == 4
+    with pytest.raises(Interrupted):
+        train(config, tmp_path / "b", device="cpu", monitor=StopAt(2))
+    with pytest.raises(VmagError, match=r"another config \(loss differ"):
+        train(tiny(extra="\n[loss]\nl1 = 2\n"), tmp_path / "b", device="cpu")

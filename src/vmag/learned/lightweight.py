@@ -174,7 +174,7 @@ class Lightweight(MotionNet):
     def loss(self, batch: Batch) -> dict[str, torch.Tensor]:
         """The paper's loss (module docstring); terms "l1", "perceptual" (unless
         ``perceptual="none"``), "edge", "appearance", "proxy" (while a proxy is set) and
-        "total" = the :attr:`LOSS_WEIGHTS`-weighted sum of the others."""
+        "total" = the :attr:`loss_weights`-weighted sum of the others."""
         a, b, y, amp = batch["a"], batch["b"], batch["y"], batch["amp"]
         check_pair(a, b, self.multiple)
         fine_a, fine_b, e_a, e_b = self.encoder(a, b)
@@ -192,5 +192,6 @@ class Lightweight(MotionNet):
             with torch.no_grad():
                 target = proxy.manipulator_input(batch["a_clean"], batch["b_clean"], amp)
             terms["proxy"] = l1(manip_in, target)
-        terms["total"] = sum(self.LOSS_WEIGHTS[k] * v for k, v in terms.items())
+        weights = self.loss_weights
+        terms["total"] = sum(weights[k] * v for k, v in terms.items())
         return terms

@@ -118,7 +118,7 @@ class Magnet(MotionNet):
         """Reconstruction L1 of Y plus the texture/shape regularisers (module docstring).
 
         Terms: "l1", "texture_ab", "texture_cy", "shape_bc", and "total" (the
-        :attr:`LOSS_WEIGHTS`-weighted sum).
+        :attr:`loss_weights`-weighted sum).
         """
         a, b, c, y_prime = batch["a"], batch["b"], batch["c"], batch["y_prime"]
         check_pair(a, b, self.multiple)
@@ -133,5 +133,6 @@ class Magnet(MotionNet):
             "texture_cy": l1(tex_c, tex_y),
             "shape_bc": l1(shape_b, shape_c),
         }
-        terms["total"] = sum(self.LOSS_WEIGHTS[k] * v for k, v in terms.items())
+        weights = self.loss_weights
+        terms["total"] = sum(weights[k] * v for k, v in terms.items())
         return terms

@@ -29,6 +29,8 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from vmag.errors import VmagError
+
 #: A training batch from :class:`vmag.synth.motion.MotionDataset`: "a", "b", "c", "y",
 #: "y_prime" as (B, 3, H, W) tensors in [-1, 1] ("a", "b", "c" carry the input noise;
 #: "a_clean", "b_clean", "c_clean" are the same frames without it) and "amp" (B,), the
@@ -43,6 +45,28 @@ class MotionNet(nn.Module, ABC):
     arch: ClassVar[str] = ""
     #: spatial size of the inputs must be a multiple of this (the network's total stride)
     multiple: ClassVar[int] = 4
+    #: the paper's weight of each loss term in "total"
+    LOSS_WEIGHTS: ClassVar[dict[str, float]] = {}
+
+    @property
+    def loss_weights(self) -> dict[str, float]:
+        """The weights of the loss terms in use: :attr:`LOSS_WEIGHTS` unless
+        :meth:`set_loss_weights` changed some."""
+        return {**self.LOSS_WEIGHTS, **getattr(self, "_loss_weights", {})}
+
+    def set_loss_weights(self, weights: dict[str, float]) -> None:
+        """Weigh the loss terms ``weights`` names differently from the paper (an
+        ablation or a fine-tuning recipe); the others keep :attr:`LOSS_WEIGHTS`."""
+        unknown = sorted(set(weights) - set(self.LOSS_WEIGHTS))
+        if unknown:
+            raise VmagError(
+                f"{self.arch} has no loss term {', '.join(map(repr, unknown))} "
+                f"(terms: {', '.join(self.LOSS_WEIGHTS)})"
+            )
+        for name, w in weights.items():
+            if not (isinstance(w, int | float) and not isinstance(w, bool) and w >= 0):
+                raise VmagError(f"loss weight {name} must be a number >= 0, got {w!r}")
+        self._loss_weights = {k: float(v) for k, v in weights.items()}
 
     @abstractmethod
     def analyse(self, ref: torch.Tensor, cur: torch.Tensor) -> tuple[Any, torch.Tensor]:

@@ -46,7 +46,7 @@ import threading
 import time
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,9 @@ SCHEDULES = ("constant", "step", "cosine")
 CHECKPOINT_FORMAT = "vmag-train-checkpoint/1"
 #: Config keys that do not change the trained weights: they may differ when resuming.
 _FREE_KEYS = ("num_workers", "log_every", "checkpoint_every", "validation")
+#: Config keys added after checkpoints were first written, and the value a checkpoint
+#: without them was made with.
+_LATER_KEYS: dict[str, Any] = {"freeze": [], "loss": {}}
 #: The noisy inputs of a batch and their noise-free versions.
 _CLEAN = {"a": "a_clean", "b": "b_clean", "c": "c_clean"}
 _STAGES = ("proxy", "main")
@@ -166,6 +169,8 @@ class TrainConfig:
     #: the network's top-level parts (e.g. ``"manipulator"``) held fixed in the main stage:
     #: a fine-tune that retrains only the rest
     freeze: tuple[str, ...] = ()
+    #: loss-term weights that differ from the paper's (:attr:`MotionNet.LOSS_WEIGHTS`)
+    loss: dict[str, float] = field(default_factory=dict)
     batch_size: int = 4
     num_workers: int = 0
     log_every: int = 10
@@ -392,7 +397,8 @@ def parse_config(
     + 1], ``batch_size`` [8]; ``proxy`` (lightweight models): ``{ iterations = N,
     fine_tune = false }`` or the path of a proxy weights file; ``init``: a weights file the
     first stage starts from; ``freeze`` [[]]: the network's top-level parts (its
-    ``named_children``) that the main stage holds fixed.
+    ``named_children``) that the main stage holds fixed; ``[loss]``: weights of loss
+    terms (e.g. ``proxy = 10.0``) in place of the paper's.
 
     >>> cfg = parse_config('iterations = 2\\n[data]\\nn = 4\\nsize = 32', model="magnet")
     >>> cfg.model, cfg.data.motion.size, cfg.stages()
@@ -427,12 +433,13 @@ def parse_config(
     checkpoint_every = top.int("checkpoint_every", 1000)
     arch = top.take("arch", {})
     tables = {k: top.table(k) for k in ("data", "optimizer", "validation")}
+    loss = top.take("loss", {})
     proxy_value = top.take("proxy", None)
     init_value = top.text("init", None)
     freeze = top.take("freeze", [])
     top.finish(
         "model, seed, iterations, batch_size, num_workers, log_every, checkpoint_every, "
-        "arch, data, optimizer, validation, proxy, init, freeze"
+        "arch, data, optimizer, validation, proxy, init, freeze, loss"
     )
     init = None
     if init_value is not None:
@@ -470,6 +477,12 @@ def parse_config(
             )
     if freeze and set(freeze) == set(parts):
         raise VmagError(f"{source}: freeze holds every part of {name}; nothing would train")
+    if not isinstance(loss, dict):
+        raise VmagError(f"{source}: loss must be a table of loss-term weights")
+    try:
+        zoo.build_model(name, **arch).set_loss_weights(loss)
+    except VmagError as e:
+        raise VmagError(f"{source}: loss: {e}") from None
     if data.motion.size % cls.multiple:
         raise VmagError(
             f"{source}: data.size must be a multiple of {cls.multiple} for {name}, "
@@ -489,6 +502,7 @@ def parse_config(
         proxy=proxy,
         init=init,
         freeze=tuple(freeze),
+        loss={k: float(v) for k, v in loss.items()},
         iterations=its,
         batch_size=sizes["batch_size"],
         num_workers=num_workers,
@@ -797,7 +811,9 @@ class _Run:
         if not isinstance(ckpt, dict) or ckpt.get("format") != CHECKPOINT_FORMAT:
             raise VmagError(f"{self.checkpoint} is not a vmag training checkpoint")
         theirs, ours = ckpt["config"], self.config.as_dict()
-        changed = [k for k in ours if k not in _FREE_KEYS and theirs.get(k) != ours[k]]
+        changed = [
+            k for k in ours if k not in _FREE_KEYS and theirs.get(k, _LATER_KEYS.get(k)) != ours[k]
+        ]
         if changed:
             raise VmagError(
                 f"{self.checkpoint} was made with another config ({', '.join(changed)} "
@@ -851,7 +867,9 @@ class _Run:
 
     def build(self) -> MotionNet:
         torch.manual_seed(self.config.seed)
-        return zoo.build_model(self.config.model, **self.config.arch).to(self.device)
+        net = zoo.build_model(self.config.model, **self.config.arch)
+        net.set_loss_weights(self.config.loss)
+        return net.to(self.device)
 
     def run_stage(self, stage: str, total: int, ckpt: dict | None, flag: threading.Event):
         """Train ``stage`` to ``total`` iterations (from ``ckpt`` when it is this stage's);
@@ -1097,6 +1115,7 @@ def _finish(run: _Run, net: MotionNet, main: dict[str, Any]) -> TrainResult:
         "optimizer": dataclasses.asdict(config.optimizer),
         "init": None if config.init is None else config.init.name,
         "freeze": list(config.freeze),
+        "loss_weights": build_loss_weights(config),
         "hardware": run.hardware,
         "wall_s": round(run.elapsed(), 3),
         "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -1170,6 +1189,23 @@ def _curve_summary(records: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def build_loss_weights(config: TrainConfig) -> dict[str, float]:
+    """The weight of every loss term in ``config``'s run (the paper's, with its changes)."""
+    return {**zoo.model_class(config.model).LOSS_WEIGHTS, **config.loss}
+
+
+def _loss_line(net: MotionNet, weights: dict[str, float] | None) -> list[str]:
+    """The card's line on the loss weights: each term, marking those not the paper's."""
+    if not weights:
+        return []
+    paper = type(net).LOSS_WEIGHTS
+    terms = [
+        f"{k} {w:g}" + (f" (paper {paper[k]:g})" if paper.get(k) != w else "")
+        for k, w in weights.items()
+    ]
+    return [f"- Loss weights: {', '.join(terms)}"]
+
+
 def model_card(net: MotionNet, meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
     """The Markdown model card of a trained network (``model-card.md``)."""
     from vmag.learned.complexity import count_parameters
@@ -1236,6 +1272,7 @@ def model_card(net: MotionNet, meta: dict[str, Any], records: list[dict[str, Any
             if meta.get("freeze")
             else []
         ),
+        *_loss_line(net, meta.get("loss_weights")),
         f"- Hardware: {hw['device']}{gpu}; CPU {hw['cpu']} ({hw['cpu_count']} cores); "
         f"torch {hw['torch']}; {hw['platform']}",
         f"- Wall time: {_duration(meta['wall_s'])}",
