@@ -463,3 +463,28 @@ def test_a_checkpoint_from_before_freeze_and_loss_keys_still_resumes(tmp_path):
         train(config, tmp_path / "b", device="cpu", monitor=StopAt(2))
     with pytest.raises(VmagError, match=r"another config \(loss differ"):
         train(tiny(extra="\n[loss]\nl1 = 2\n"), tmp_path / "b", device="cpu")
+
+
+def test_cli_blend_writes_the_weight_space_mix_and_its_parents(capsys, straight, tmp_path):
+    other = parse_config(TINY.read_text().replace("seed = 0\n", "seed = 5\n", 1), model="magnet")
+    train(other, tmp_path / "b", device="cpu")
+    a, b, out = straight[1] / "magnet.pt", tmp_path / "b" / "magnet.pt", tmp_path / "mix.pt"
+    code, _, err = run(capsys, "blend", a, b, "--share", "0.25", "-o", out)
+    assert code == 0, err
+    net_a, net_b = zoo.load_weights(a)[0], zoo.load_weights(b)[0]
+    mix, meta = zoo.load_weights(out)
+    for name, p in mix.state_dict().items():
+        expected = 0.25 * net_a.state_dict()[name] + 0.75 * net_b.state_dict()[name]
+        torch.testing.assert_close(p, expected)
+    assert meta["model"] == "magnet" and meta["blend"]["share"] == 0.25
+    assert meta["blend"]["a"]["iterations"] == 4 and meta["blend"]["b"]["file"] == "magnet.pt"
+    lw = tmp_path / "lw"
+    train(tiny("lightweight"), lw, device="cpu")
+    for args, message in [
+        ((a, b, "--share", "1.5", "-o", tmp_path / "x.pt"), "share must be a number in [0, 1]"),
+        ((a, b, "--share", "0.5", "-o", b), "is one of the inputs"),
+        ((a, lw / "lightweight.pt", "--share", "0.5", "-o", tmp_path / "x.pt"), "one model"),
+    ]:
+        code, _, err = run(capsys, "blend", *args)
+        assert code == 2 and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "x.pt").exists()

@@ -17,9 +17,9 @@ from rich.progress import (
 )
 
 from vmag.cli.progress import console, progress_bar
-from vmag.errors import check_choice
+from vmag.errors import VmagError, check_choice
 from vmag.learned.train import Interrupted, Monitor, load_config, resolve_device, train
-from vmag.learned.zoo import list_models
+from vmag.learned.zoo import blend, list_models, load_weights, save_weights
 
 
 def _say(msg: str) -> None:
@@ -97,6 +97,47 @@ def train_command(
     _say(f"wrote {result.weights}, {result.card}, {result.plot}")
 
 
+def blend_command(
+    a: Annotated[
+        Path, typer.Argument(help="weights file (from vmag train)", metavar="A", show_default=False)
+    ],
+    b: Annotated[
+        Path,
+        typer.Argument(help="weights file of the same network", metavar="B", show_default=False),
+    ],
+    share: Annotated[float, typer.Option(help="share of A in the blend, in [0, 1]")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="the blended weights file")],
+) -> None:
+    """Blend two trainings of one network in weight space: SHARE * A + (1 - SHARE) * B.
+
+    E.g. `vmag blend runs/lw/proxy.pt runs/lw/lightweight.pt --share 0.35 -o lw.pt`: a
+    network fine-tuned on noisy inputs (B) from a noise-free one (A) keeps more of A's
+    magnification of small motions (Wortsman et al. 2022, WiSE-FT).
+    """
+    resolved = out.resolve()
+    if resolved in (a.resolve(), b.resolve()):
+        raise VmagError(f"--out {out} is one of the inputs; write the blend elsewhere")
+    net_a, meta_a = load_weights(a)
+    net_b, meta_b = load_weights(b)
+    names = {meta_a.get("model"), meta_b.get("model")} - {None}
+    if len(names) != 1:
+        raise VmagError(f"{a} and {b} must be weights of one model (found {sorted(names)})")
+    (name,) = names
+    net = blend(net_a, net_b, share)
+    parent = ("model", "iterations", "samples_seen", "wall_s", "validation", "finished")
+    meta = {
+        "model": name,
+        "blend": {
+            "share": share,
+            "a": {"file": a.name, **{k: meta_a[k] for k in parent if k in meta_a}},
+            "b": {"file": b.name, **{k: meta_b[k] for k in parent if k in meta_b}},
+        },
+    }
+    save_weights(net, out, name, meta)
+    _say(f"wrote {out}: {share:g} x {a} + {1 - share:g} x {b} ({name})")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``vmag train`` to ``app``."""
+    """Add ``vmag train`` and ``vmag blend`` to ``app``."""
     app.command("train")(train_command)
+    app.command("blend")(blend_command)

@@ -215,6 +215,36 @@ def save_weights(
         raise
 
 
+def blend(a: MotionNet, b: MotionNet, share: float) -> MotionNet:
+    """A weight-space ensemble of two trainings of one network: ``share * a + (1 - share) * b``
+    parameter by parameter (Wortsman et al., "Robust fine-tuning of zero-shot models",
+    CVPR 2022). Meaningful when ``b`` was fine-tuned from ``a`` (e.g. the noisy main stage
+    from the noise-free proxy): the blend trades between what each learned.
+
+    >>> from vmag.learned.lightweight import Lightweight
+    >>> a, b = Lightweight(channels=2), Lightweight(channels=2)
+    >>> mid = blend(a, b, 0.5)
+    >>> torch.allclose(mid.to_image.bias, (a.to_image.bias + b.to_image.bias) / 2)
+    True
+    """
+    if not (isinstance(share, int | float) and not isinstance(share, bool) and 0 <= share <= 1):
+        raise VmagError(f"share must be a number in [0, 1], got {share!r}")
+    if a.arch != b.arch or a.architecture_config() != b.architecture_config():
+        raise VmagError(
+            f"cannot blend a {a.arch} {a.architecture_config()} network with a {b.arch} "
+            f"{b.architecture_config()} one: they must be the same network"
+        )
+    out = type(a)(**a.architecture_config())
+    theirs = b.state_dict()
+    out.load_state_dict(
+        {
+            k: (share * v + (1 - share) * theirs[k]) if v.is_floating_point() else v
+            for k, v in a.state_dict().items()
+        }
+    )
+    return out.eval()
+
+
 def load_weights(path: str | Path) -> tuple[MotionNet, dict[str, Any]]:
     """``(network in eval mode on the CPU, meta)`` from a file written by :func:`save_weights`.
 
