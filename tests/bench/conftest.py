@@ -34,3 +34,19 @@ def identity(monkeypatch) -> str:
     registry.list_magnifiers()  # load the real ones first
     monkeypatch.setitem(registry._REGISTRY, IdentityMagnifier.name, IdentityMagnifier)
     return IdentityMagnifier.name
+
+
+@pytest.fixture
+def magnify_calls(monkeypatch) -> list[tuple[str, dict]]:
+    """Replaces the protocols' magnify_clip with one that returns the clip unchanged and
+    records ``(method, parameter overrides)`` of every call, in order."""
+    from vmag.bench import protocol
+
+    seen: list[tuple[str, dict]] = []
+
+    def fake(method, clip, **overrides):
+        seen.append((method, overrides))
+        return clip.frames
+
+    monkeypatch.setattr(protocol, "magnify_clip", fake)
+    return seen

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vmag import registry
-from vmag.bench import displacement_series, protocol
+from vmag.bench import displacement_series
 from vmag.bench.protocol import list_protocols, magnify_clip
 from vmag.bench.protocols import _common, noise, subpixel
 from vmag.bench.protocols._common import SCORED, motion_scales, periodic_clip, scored_ssim
@@ -178,15 +178,9 @@ def test_runner_refuses_bad_sizes_before_any_work(sizes, message):
     assert calls == []
 
 
-def test_method_params_reach_every_magnification(monkeypatch):
+def test_method_params_reach_every_magnification(magnify_calls):
     """Protocol.magnify adds a method's own parameters to every clip it magnifies."""
-    seen: list[tuple[str, dict]] = []
-
-    def fake(method, clip, **overrides):
-        seen.append((method, overrides))
-        return clip.frames
-
-    monkeypatch.setattr(protocol, "magnify_clip", fake)
+    seen = magnify_calls
     params = {"phase": {"sigma": 1.0}}
     SubpixelProtocol(**TINY, method_params=params).run(["linear", "phase"])
     assert seen == [("linear", {}), ("phase", {"sigma": 1.0})] * 2

@@ -11,7 +11,6 @@ import math
 import numpy as np
 import pytest
 
-from vmag.bench import protocol
 from vmag.bench.protocol import BenchResult, Protocol, list_protocols, protocol_class
 from vmag.bench.protocols import _render, circles, large_motion, physical
 from vmag.bench.protocols._render import Sprite, compose, texture
@@ -90,15 +89,9 @@ def test_same_seed_same_scores(results, name) -> None:
 
 
 @pytest.mark.parametrize("name", list(TINY))
-def test_method_params_reach_every_magnification(monkeypatch, name) -> None:
+def test_method_params_reach_every_magnification(magnify_calls, name) -> None:
     """Every table protocol magnifies through Protocol.magnify, with a method's own parameters."""
-    seen: list[tuple[str, dict]] = []
-
-    def fake(method, clip, **overrides):
-        seen.append((method, overrides))
-        return clip.frames
-
-    monkeypatch.setattr(protocol, "magnify_clip", fake)
+    seen = magnify_calls
     params = {"phase": {"sigma": 1.0}}
     dataclasses.replace(TINY[name], method_params=params).run(METHODS)
     assert seen and seen == [("linear", {}), ("phase", {"sigma": 1.0})] * (len(seen) // 2)
