@@ -465,9 +465,10 @@ def parse_config(
         )
     cls = zoo.model_class(name)
     try:
-        parts = [n for n, _ in zoo.build_model(name, **arch).named_children()]
+        probe = zoo.build_model(name, **arch)
     except (TypeError, VmagError) as e:
         raise VmagError(f"{source}: arch: {e}") from None
+    parts = [n for n, _ in probe.named_children()]
     if not (isinstance(freeze, list) and all(isinstance(f, str) for f in freeze)):
         raise VmagError(f"{source}: freeze must be a list of part names, got {freeze!r}")
     for part in freeze:
@@ -480,7 +481,7 @@ def parse_config(
     if not isinstance(loss, dict):
         raise VmagError(f"{source}: loss must be a table of loss-term weights")
     try:
-        zoo.build_model(name, **arch).set_loss_weights(loss)
+        probe.set_loss_weights(loss)
     except VmagError as e:
         raise VmagError(f"{source}: loss: {e}") from None
     if data.motion.size % cls.multiple:
