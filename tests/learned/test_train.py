@@ -488,3 +488,35 @@ def test_cli_blend_writes_the_weight_space_mix_and_its_parents(capsys, straight,
         code, _, err = run(capsys, "blend", *args)
         assert code == 2 and err.count("\n") == 1 and message in err, err
     assert not (tmp_path / "x.pt").exists()
+
+
+def test_cli_widen_then_train_the_wider_model_from_it(capsys, tmp_path):
+    lw = tmp_path / "lw"
+    train(tiny("lightweight"), lw, device="cpu")
+    out = tmp_path / "wide.pt"
+    code, _, err = run(
+        capsys, "widen", lw / "lightweight.pt", "--model", "lightweight-base", "-o", out
+    )
+    assert code == 0, err
+    small, _ = zoo.load_weights(lw / "lightweight.pt")
+    big, meta = zoo.load_weights(out)
+    x, y = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
+    torch.testing.assert_close(big(x, y, 6.0), small(x, y, 6.0), atol=2e-6, rtol=1e-5)
+    assert big.channels == 24 and meta["model"] == "lightweight-base"
+    assert meta["widened"]["from"]["file"] == "lightweight.pt"
+    assert meta["widened"]["from"]["iterations"] == 4
+    text = f'init = "{out}"\n' + TINY.read_text().replace("channels = 4", "channels = 24")
+    config = parse_config(text, model="lightweight-base", source="tiny.toml")
+    result = train(config, tmp_path / "base", device="cpu")
+    assert result.meta["init"] == "wide.pt" and result.meta["iterations"] == 4
+    for args, message in [
+        ((lw / "lightweight.pt", "--model", "magnet", "-o", tmp_path / "x.pt"), "cannot widen"),
+        (
+            (lw / "lightweight.pt", "--model", "big", "-o", tmp_path / "x.pt"),
+            "model must be one of",
+        ),
+        ((out, "--model", "lightweight-base", "-o", out), "is the input"),
+    ]:
+        code, _, err = run(capsys, "widen", *args)
+        assert code == 2 and err.count("\n") == 1 and message in err, err
+    assert not (tmp_path / "x.pt").exists()

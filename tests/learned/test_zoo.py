@@ -284,3 +284,44 @@ def test_saved_weights_are_readable_by_others_and_meta_rejects_str_subclasses(tm
     with pytest.raises(VmagError):
         zoo.save_weights(net, path, "lightweight", {"torch": torch.__version__})
     assert zoo.load_weights(path)[1]["iterations"] == 1  # the failed save kept the old file
+
+
+def test_widen_keeps_the_function_and_lets_training_tell_the_copies_apart():
+    from vmag.learned.lightweight import Lightweight
+
+    torch.manual_seed(0)
+    small = Lightweight(channels=2).eval()
+    big = zoo.widen(small, "lightweight-base", seed=1)
+    assert big.channels == 24 and sum(p.numel() for p in big.parameters()) > 50 * sum(
+        p.numel() for p in small.parameters()
+    )
+    x, y = torch.rand(2, 3, 16, 16), torch.rand(2, 3, 16, 16)
+    amp = torch.tensor([4.0, 20.0])
+    torch.testing.assert_close(big(x, y, amp), small(x, y, amp), atol=2e-6, rtol=1e-5)
+    # channel c of the narrow stem becomes the copies 12c..12c+11, equal activations
+    stem = big.encoder.stem(x)
+    torch.testing.assert_close(stem[:, 12:24], small.encoder.stem(x)[:, 1:2].expand(-1, 12, -1, -1))
+    # their outgoing weights differ, so their incoming weights get different gradients
+    big.train()
+    big(x, y, amp).square().mean().backward()
+    grad = big.encoder.stem[0].weight.grad
+    assert (grad[12] - grad[13]).abs().max() > 1e-4 * grad[12].abs().max()
+    # the shares depend on the seed only
+    again = zoo.widen(small, "lightweight-base", seed=1)
+    other = zoo.widen(small, "lightweight-base", seed=2)
+    w = "decoder_high.2.weight"
+    assert torch.equal(
+        again.state_dict()[w], zoo.widen(small, "lightweight-base", seed=1).state_dict()[w]
+    )
+    assert not torch.equal(again.state_dict()[w], other.state_dict()[w])
+
+
+def test_widen_refuses_other_architectures_and_widths_that_do_not_divide():
+    from vmag.learned.lightweight import Lightweight
+
+    with pytest.raises(VmagError, match="cannot widen a 'lightweight' network into magnet"):
+        zoo.widen(Lightweight(channels=2), "magnet")
+    with pytest.raises(VmagError, match="does not divide"):
+        zoo.widen(Lightweight(channels=5), "lightweight-base")
+    with pytest.raises(VmagError, match="spread"):
+        zoo.widen(Lightweight(channels=2), "lightweight-base", spread=1.5)

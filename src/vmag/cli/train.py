@@ -19,7 +19,7 @@ from rich.progress import (
 from vmag.cli.progress import console, progress_bar
 from vmag.errors import VmagError, check_choice
 from vmag.learned.train import Interrupted, Monitor, load_config, resolve_device, train
-from vmag.learned.zoo import blend, list_models, load_weights, save_weights
+from vmag.learned.zoo import blend, list_models, load_weights, save_weights, widen
 
 
 def _say(msg: str) -> None:
@@ -137,7 +137,34 @@ def blend_command(
     _say(f"wrote {out}: {share:g} x {a} + {1 - share:g} x {b} ({name})")
 
 
+def widen_command(
+    weights: Annotated[
+        Path,
+        typer.Argument(help="weights file (from vmag train)", metavar="IN", show_default=False),
+    ],
+    model: Annotated[str, typer.Option(help="the wider model: " + " | ".join(list_models()))],
+    out: Annotated[Path, typer.Option("--out", "-o", help="the widened weights file")],
+    seed: Annotated[int, typer.Option(help="seed of the random weight shares")] = 0,
+) -> None:
+    """Grow trained weights into a wider model computing the same function (Net2Net).
+
+    E.g. `vmag widen runs/lightweight/proxy.pt --model lightweight-base -o lwb-init.pt`,
+    then `init = "lwb-init.pt"` in a training config: the wider network starts where the
+    narrow one ended instead of from random weights.
+    """
+    if out.resolve() == weights.resolve():
+        raise VmagError(f"--out {out} is the input; write the widened weights elsewhere")
+    check_choice("model", model, tuple(list_models()))
+    net, meta = load_weights(weights)
+    big = widen(net, model, seed=seed)
+    parent = ("model", "iterations", "samples_seen", "wall_s", "validation", "finished", "blend")
+    info = {"file": weights.name, **{k: meta[k] for k in parent if k in meta}}
+    save_weights(big, out, model, {"model": model, "widened": {"seed": seed, "from": info}})
+    _say(f"wrote {out}: {weights} ({meta.get('model', net.arch)}) widened into {model}")
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``vmag train`` and ``vmag blend`` to ``app``."""
+    """Add ``vmag train``, ``vmag blend`` and ``vmag widen`` to ``app``."""
     app.command("train")(train_command)
     app.command("blend")(blend_command)
+    app.command("widen")(widen_command)

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import torch
+from torch import nn
 
 from vmag.errors import VmagError
 from vmag.learned.net import MotionNet
@@ -243,6 +244,68 @@ def blend(a: MotionNet, b: MotionNet, share: float) -> MotionNet:
         }
     )
     return out.eval()
+
+
+def widen(net: MotionNet, name: str, *, seed: int = 0, spread: float = 0.1) -> MotionNet:
+    """``net`` grown into the wider model ``name`` computing the same function (Net2WiderNet:
+    Chen, Goodfellow & Shlens, "Net2Net", ICLR 2016): a head start for training the wider
+    network from a trained narrower one of the same architecture.
+
+    Every channel of ``net`` becomes ``k`` adjacent copies (``k`` = the ratio of widths):
+    a layer's output channels are copied, and each weight on a copied input channel is
+    split among its ``k`` copies in random shares that sum to exactly 1 (each ``1/k`` plus
+    Gaussian noise of about ``spread/k``). The copies' activations stay equal, so the
+    output is unchanged, while their unequal outgoing weights give them unequal gradients:
+    training can tell them apart. Every widened parameter must belong to an ``nn.Conv2d``
+    or ``nn.Linear`` (output channels on dimension 0, input channels on dimension 1).
+
+    >>> from vmag.learned.lightweight import Lightweight
+    >>> small = Lightweight(channels=8)
+    >>> big = widen(small, "lightweight-base")
+    >>> x, y = torch.rand(1, 3, 16, 16), torch.rand(1, 3, 16, 16)
+    >>> big.channels, torch.allclose(big(x, y, 5.0), small(x, y, 5.0), atol=1e-5)
+    (24, True)
+    """
+    _check_name(name)
+    if not (isinstance(spread, int | float) and 0 <= spread < 1):
+        raise VmagError(f"spread must be a number in [0, 1), got {spread!r}")
+    cls = model_class(name)
+    if net.arch != cls.arch:
+        raise VmagError(f"cannot widen a {net.arch!r} network into {name} ({cls.arch!r})")
+    fixed = MODELS[name][1]
+    own = {k: v for k, v in net.architecture_config().items() if k not in fixed}
+    big = build_model(name, **own)
+    layers = {
+        f"{mod_name}.{p}"
+        for mod_name, mod in big.named_modules()
+        if isinstance(mod, nn.Conv2d | nn.Linear)
+        for p, _ in mod.named_parameters(recurse=False)
+    }
+    gen = torch.Generator().manual_seed(seed)
+    small = net.state_dict()
+    grown = {}
+    for key, target in big.state_dict().items():
+        t = small[key].detach().float()
+        if t.shape == target.shape:
+            grown[key] = t.clone()
+            continue
+        if (
+            t.dim() != target.dim()
+            or key not in layers
+            or any(b % a for a, b in zip(t.shape, target.shape, strict=True))
+        ):
+            raise VmagError(
+                f"cannot widen {key}: {tuple(t.shape)} does not divide {tuple(target.shape)}"
+            )
+        k_out = target.shape[0] // t.shape[0]
+        t = t.repeat_interleave(k_out, dim=0)
+        if t.dim() > 1 and (k := target.shape[1] // t.shape[1]) > 1:
+            noise = torch.randn(t.shape[0], t.shape[1], k, *t.shape[2:], generator=gen)
+            shares = (1 + spread * (noise - noise.mean(dim=2, keepdim=True))) / k
+            t = (t.unsqueeze(2) * shares).flatten(1, 2)
+        grown[key] = t
+    big.load_state_dict(grown)
+    return big.eval()
 
 
 def load_weights(path: str | Path) -> tuple[MotionNet, dict[str, Any]]:
