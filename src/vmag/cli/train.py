@@ -97,6 +97,15 @@ def train_command(
     _say(f"wrote {result.weights}, {result.card}, {result.plot}")
 
 
+#: what a derived weights file (blend, widen) keeps of each parent's meta
+_PARENT_KEYS = ("model", "iterations", "samples_seen", "wall_s", "validation", "finished", "blend")
+
+
+def _parent(path: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """The summary of a parent weights file recorded in a derived file's meta."""
+    return {"file": path.name, **{k: meta[k] for k in _PARENT_KEYS if k in meta}}
+
+
 def blend_command(
     a: Annotated[
         Path, typer.Argument(help="weights file (from vmag train)", metavar="A", show_default=False)
@@ -124,14 +133,9 @@ def blend_command(
         raise VmagError(f"{a} and {b} must be weights of one model (found {sorted(names)})")
     (name,) = names
     net = blend(net_a, net_b, share)
-    parent = ("model", "iterations", "samples_seen", "wall_s", "validation", "finished")
     meta = {
         "model": name,
-        "blend": {
-            "share": share,
-            "a": {"file": a.name, **{k: meta_a[k] for k in parent if k in meta_a}},
-            "b": {"file": b.name, **{k: meta_b[k] for k in parent if k in meta_b}},
-        },
+        "blend": {"share": share, "a": _parent(a, meta_a), "b": _parent(b, meta_b)},
     }
     save_weights(net, out, name, meta)
     _say(f"wrote {out}: {share:g} x {a} + {1 - share:g} x {b} ({name})")
@@ -157,8 +161,7 @@ def widen_command(
     check_choice("model", model, tuple(list_models()))
     net, meta = load_weights(weights)
     big = widen(net, model, seed=seed)
-    parent = ("model", "iterations", "samples_seen", "wall_s", "validation", "finished", "blend")
-    info = {"file": weights.name, **{k: meta[k] for k in parent if k in meta}}
+    info = _parent(weights, meta)
     save_weights(big, out, model, {"model": model, "widened": {"seed": seed, "from": info}})
     _say(f"wrote {out}: {weights} ({meta.get('model', net.arch)}) widened into {model}")
 
