@@ -56,6 +56,15 @@ def test_linear_magnifies_smooth_texture():
     assert gain == pytest.approx(1 + alpha, rel=0.25)
 
 
+@pytest.mark.parametrize("method", ["phase", "riesz"])
+def test_static_filter_magnifies_every_frequency(method):
+    # filter=static: each frame against the first (the two-frame setting), no band, so a
+    # motion far outside the band is magnified (1 + alpha) times all the same
+    alpha = 10.0
+    gain = measured_gain(method, 9.0, blur=2.0, alpha=alpha, band=(2.0, 4.0), filter="static")
+    assert gain == pytest.approx(1 + alpha, rel=0.15)
+
+
 @pytest.mark.parametrize("method", ["linear", "phase", "riesz"])
 def test_out_of_band_motion_is_not_magnified(method):
     extra = {"lambda_c": 2.0} if method == "linear" else {}

@@ -13,13 +13,14 @@ from vmag.temporal import (
     ButterBandpass,
     IdealBandpass,
     IIRDifference,
+    StaticReference,
     TemporalFilter,
     make_filter,
 )
 
 
 def test_kinds() -> None:
-    assert FILTER_KINDS == ("ideal", "butter", "iir", "accel")
+    assert FILTER_KINDS == ("ideal", "butter", "iir", "accel", "static")
 
 
 @pytest.mark.parametrize(
@@ -29,6 +30,7 @@ def test_kinds() -> None:
         ("butter", ButterBandpass, True),
         ("iir", IIRDifference, True),
         ("accel", AccelerationFilter, True),
+        ("static", StaticReference, True),
     ],
 )
 def test_builds_each_kind(kind: str, cls: type, causal: bool) -> None:
@@ -58,7 +60,7 @@ def test_accel_uses_the_geometric_centre_or_the_arithmetic_one_from_zero() -> No
 
 
 def test_bad_kind_lists_the_choices() -> None:
-    with pytest.raises(VmagError, match="kind must be one of ideal, butter, iir, accel"):
+    with pytest.raises(VmagError, match="kind must be one of ideal, butter, iir, accel, static"):
         make_filter("fir", (1.0, 4.0), 30.0)
 
 

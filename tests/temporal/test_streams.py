@@ -9,7 +9,7 @@ import torch
 from vmag.errors import VmagError
 from vmag.temporal import TemporalFilter, make_filter
 
-CAUSAL = ["butter", "iir", "accel"]
+CAUSAL = ["butter", "iir", "accel", "static"]
 
 
 def stream_whole(filt: TemporalFilter, x: np.ndarray, block: int) -> np.ndarray:
@@ -70,6 +70,6 @@ def test_flush_before_any_input_is_empty(kind: str) -> None:
 
 def test_offline_filters_accept_integer_frames_as_float32() -> None:
     x = np.random.default_rng(2).integers(0, 255, (200, 4), dtype=np.uint8)
-    for kind in ("ideal", "butter", "iir", "accel"):
+    for kind in ("ideal", "butter", "iir", "accel", "static"):
         y = make_filter(kind, (1.0, 3.0), 30.0).apply(x)
         assert y.dtype == np.float32 and y.shape == x.shape

@@ -56,6 +56,74 @@ class TestClip:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+#: Options a method variant may not set: the protocol sets them from each clip.
+_CLIP_OPTIONS = frozenset({"alpha", "band"})
+_TRUE, _FALSE = frozenset({"true", "yes", "1"}), frozenset({"false", "no", "0"})
+
+
+def _option_value(method: str, key: str, text: str, default: Any) -> Any:
+    """``text`` as a value of the kind of ``default`` (bool, int, float or str; a ``None``
+    default takes an int, a float or else the string)."""
+    kinds: tuple[type, ...]
+    if isinstance(default, bool):
+        low = text.lower()
+        if low in _TRUE | _FALSE:
+            return low in _TRUE
+        raise VmagError(f"{method}:{key} takes true or false, got {text!r}")
+    if isinstance(default, (int, float)):
+        kinds = (type(default),)
+    elif default is None:
+        kinds = (int, float)
+    else:
+        return text
+    for kind in kinds:
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if default is None:
+        return text
+    raise VmagError(f"{method}:{key} takes a number, got {text!r}")
+
+
+def split_method(spec: str) -> tuple[str, dict[str, Any]]:
+    """A bench method ``NAME`` or a variant ``NAME:KEY=VALUE[:KEY=VALUE...]`` as the
+    registered name and the options the variant sets (checked against the method's
+    options, values converted to their kind). A variant runs the method with those
+    options on every clip and is scored under the whole spec, so one run can compare
+    e.g. ``magnet`` with ``magnet:mode=temporal`` or ``phase`` with ``phase:filter=static``.
+    ``alpha`` and ``band`` come from the protocol's clips and cannot be set.
+
+    >>> split_method("phase:filter=static:sigma=2")
+    ('phase', {'filter': 'static', 'sigma': 2.0})
+    >>> split_method("linear")
+    ('linear', {})
+    """
+    name, *items = (part.strip() for part in spec.split(":"))
+    options = {o.name: o for o in magnifier_class(name).options()}  # raises for a bad name
+    params: dict[str, Any] = {}
+    for item in items:
+        key, eq, text = (part.strip() for part in item.partition("="))
+        if not eq or not key or not text:
+            raise VmagError(f"method variant {spec!r}: {item!r} is not KEY=VALUE")
+        if key in _CLIP_OPTIONS:
+            raise VmagError(f"method variant {spec!r}: {key} is set by the protocol, not here")
+        if key not in options:
+            raise VmagError(
+                f"method variant {spec!r}: {name} has no option {key!r}; "
+                f"choose from {', '.join(k for k in options if k not in _CLIP_OPTIONS)}"
+            )
+        if key in params:
+            raise VmagError(f"method variant {spec!r}: {key} given more than once")
+        params[key] = _option_value(name, key, text, options[key].default)
+        choices = options[key].choices
+        if choices and params[key] not in choices:
+            raise VmagError(
+                f"method variant {spec!r}: {key} must be one of {', '.join(choices)}, got {text!r}"
+            )
+    return name, params
+
+
 def bench_params(method: str, clip: TestClip) -> dict[str, Any]:
     """The parameters ``method`` runs with on ``clip``: its defaults, with the clip's
     alpha and band, and the ideal filter in place of a band-pass one."""
@@ -115,7 +183,8 @@ class Protocol(ABC):
     Deterministic from ``seed``; ``quick`` is a reduced size that runs in well under a
     minute per method, for CI. ``method_params`` adds parameters to a method's bench
     defaults on every clip, e.g. ``{"lightweight": {"weights": "run/lightweight.pt"}}``
-    to score a trained network that is not shipped.
+    to score a trained network that is not shipped; its keys are the methods as given
+    to :meth:`run` (variants included).
     """
 
     name: ClassVar[str] = ""
@@ -141,8 +210,10 @@ class Protocol(ABC):
         ]
 
     def magnify(self, method: str, clip: TestClip) -> np.ndarray:
-        """Run ``method`` on ``clip`` with its bench parameters and ``method_params``."""
-        return magnify_clip(method, clip, **self.method_params.get(method, {}))
+        """Run ``method`` (a name or a variant, :func:`split_method`) on ``clip`` with its
+        bench parameters, the variant's options and ``method_params``."""
+        name, variant = split_method(method)
+        return magnify_clip(name, clip, **variant, **self.method_params.get(method, {}))
 
     @abstractmethod
     def settings(self) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from vmag.bench.protocol import BenchResult, Protocol, protocol_class
+from vmag.bench.protocol import BenchResult, Protocol, protocol_class, split_method
 from vmag.errors import VmagError
 from vmag.magnifier import ProgressFn
 from vmag.registry import magnifier_class
@@ -17,19 +17,22 @@ def _takes_weights(method: str) -> bool:
 
 
 def check_methods(methods: Sequence[str], *, weighted: Sequence[str] = ()) -> list[str]:
-    """``methods`` as a list of registered names, each once, that can run here; a
-    :class:`VmagError` otherwise. Methods in ``weighted`` are given weights, so a learned
-    method whose weights are not shipped runs too.
+    """``methods`` as a list of registered names or variants (:func:`split_method`), each
+    once, that can run here; a :class:`VmagError` otherwise. Methods in ``weighted`` are
+    given weights, so a learned method whose weights are not shipped runs too.
 
-    >>> check_methods(["linear", "phase"])
-    ['linear', 'phase']
+    >>> check_methods(["linear", "phase", "phase:filter=static"])
+    ['linear', 'phase', 'phase:filter=static']
     """
     methods = list(methods)
     if not methods:
         raise VmagError("give at least one method to benchmark (see `vmag methods`)")
-    for m in methods:
-        reason = magnifier_class(m).unavailable()  # raises listing the registered names
-        if reason is None or m in weighted:
+    for spec in methods:
+        m, variant = split_method(spec)  # raises listing the registered names
+        if "weights" in variant and not Path(variant["weights"]).is_file():
+            raise VmagError(f"method {spec}: no such weights file {variant['weights']!r}")
+        reason = magnifier_class(m).unavailable()
+        if reason is None or m in weighted or "weights" in variant:
             continue
         if _takes_weights(m):
             raise VmagError(
@@ -63,10 +66,16 @@ def check_sizes(cls: type[Protocol], sizes: Mapping[str, object]) -> dict[str, i
 
 
 def check_weights(methods: Sequence[str], weights: Mapping[str, str | Path]) -> dict[str, str]:
-    """``weights`` ({method: file}) as strings, if each method is among ``methods``, takes
-    a ``weights`` option and its file exists; a :class:`VmagError` otherwise."""
+    """``weights`` ({method: file}) as strings, if each method is among ``methods`` (as a
+    name or a variant's name), takes a ``weights`` option and its file exists; a
+    :class:`VmagError` otherwise."""
+    variants = [split_method(spec) for spec in methods]
+    names = {name for name, _ in variants}
+    for name, variant in variants:
+        if name in weights and "weights" in variant:
+            raise VmagError(f"--weights for {name!r} and a variant of it that sets weights too")
     for m, path in weights.items():
-        if m not in methods:
+        if m not in names:
             raise VmagError(
                 f"--weights for {m!r}, which is not benchmarked (methods: {', '.join(methods)})"
             )
@@ -89,6 +98,8 @@ def run_protocol(
 ) -> BenchResult:
     """Score ``methods`` with protocol ``name`` (its full or ``quick`` size, from ``seed``).
 
+    A method may be a variant ``NAME:KEY=VALUE...`` (:func:`split_method`), scored under
+    that spec; weights given for NAME apply to all of its variants.
     ``sizes`` sets the protocol's integer fields (:func:`check_sizes`), over the quick
     defaults too: e.g. ``{"samples": 10}`` sizes a run to a slow method. ``weights``
     ({method: file from ``vmag train``}) runs learned methods with trained weights,
@@ -108,7 +119,11 @@ def run_protocol(
     weights = weights or {}
     methods = check_methods(methods, weighted=list(weights))
     files = check_weights(methods, weights)
-    params = {m: {"weights": path} for m, path in files.items()}
+    params = {
+        spec: {"weights": files[name]}
+        for spec in methods
+        if (name := split_method(spec)[0]) in files
+    }
     protocol = cls(quick=quick, seed=seed, method_params=params, **sizes)
     result = protocol.run(methods, progress)
     result.settings = {**result.settings, "methods": methods}

@@ -85,7 +85,8 @@ def bench(
         str | None,
         typer.Option(
             help="comma-separated methods (default: every runnable one of `vmag methods`, "
-            "and those given --weights)"
+            "and those given --weights); NAME:KEY=VALUE runs a variant, e.g. "
+            "magnet:mode=temporal or phase:filter=static"
         ),
     ] = None,
     quick: Annotated[bool, typer.Option(help="a reduced run (seconds to a minute per method)")] = (
@@ -121,7 +122,10 @@ def bench(
 
     `--set samples=10` sizes the run, e.g. to a slow method (a wrong KEY is
     named with the protocol's); `--weights lightweight=run/lightweight.pt`
-    scores weights from `vmag train` that are not shipped.
+    scores weights from `vmag train` that are not shipped. A method may be a
+    variant with options of its own, scored under that name:
+    `--methods phase,phase:filter=static` compares the temporal band-pass with the
+    two-frame setting (each frame against the first) in one run.
     """
     if list_:
         for name in list_protocols():

@@ -104,7 +104,9 @@ def magnify(
     band: Annotated[
         tuple[float, float] | None, typer.Option(help="temporal pass band LO HI in Hz")
     ] = None,
-    filter: Annotated[str | None, typer.Option(help="ideal | butter | iir (| accel)")] = None,
+    filter: Annotated[
+        str | None, typer.Option(help="ideal | butter | iir | static (| accel)")
+    ] = None,
     order: Annotated[int | None, typer.Option(help="Butterworth order")] = None,
     stream: Annotated[bool, typer.Option(help="causal streaming: O(1) frames in memory")] = False,
     fps: FpsOpt = None,

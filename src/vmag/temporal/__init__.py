@@ -8,6 +8,7 @@ block by block with :meth:`TemporalFilter.stream`:
 - :class:`ButterBandpass`: Butterworth; zero-phase offline, causal when streaming.
 - :class:`IIRDifference`: difference of two first-order low-passes (Wu et al. 2012).
 - :class:`AccelerationFilter`: temporal Laplacian-of-Gaussian (Zhang et al. 2017).
+- :class:`StaticReference`: each frame minus the first (the two-frame setting).
 
 :func:`make_filter` builds one by name (:data:`FILTER_KINDS`) and
 :func:`frequency_response` measures a filter's gain with sinusoids.
@@ -20,6 +21,7 @@ from vmag.temporal.factory import FILTER_KINDS, make_filter
 from vmag.temporal.ideal import IdealBandpass
 from vmag.temporal.iir import IIRDifference
 from vmag.temporal.response import frequency_response
+from vmag.temporal.static import StaticReference
 
 __all__ = [
     "FILTER_KINDS",
@@ -28,6 +30,7 @@ __all__ = [
     "ButterBandpass",
     "IIRDifference",
     "IdealBandpass",
+    "StaticReference",
     "StreamingFilter",
     "TemporalFilter",
     "frequency_response",

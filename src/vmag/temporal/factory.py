@@ -10,9 +10,10 @@ from vmag.temporal.base import TemporalFilter
 from vmag.temporal.butter import ButterBandpass
 from vmag.temporal.ideal import IdealBandpass
 from vmag.temporal.iir import IIRDifference
+from vmag.temporal.static import StaticReference
 
 #: The names :func:`make_filter` accepts.
-FILTER_KINDS: tuple[str, ...] = ("ideal", "butter", "iir", "accel")
+FILTER_KINDS: tuple[str, ...] = ("ideal", "butter", "iir", "accel", "static")
 
 
 def make_filter(
@@ -23,7 +24,8 @@ def make_filter(
     ``ideal``: :class:`IdealBandpass`; ``butter``: :class:`ButterBandpass` of ``order``
     (the only kind that uses it); ``iir``: :meth:`IIRDifference.from_band`;
     ``accel``: :class:`AccelerationFilter` at the band's geometric centre
-    ``sqrt(lo * hi)`` (the arithmetic centre ``hi / 2`` when ``lo = 0``).
+    ``sqrt(lo * hi)`` (the arithmetic centre ``hi / 2`` when ``lo = 0``); ``static``:
+    :class:`StaticReference` (each frame minus the first; the band is not used).
 
     >>> from vmag.temporal import make_filter
     >>> make_filter("accel", (1.0, 4.0), fps=30)
@@ -37,4 +39,6 @@ def make_filter(
         return ButterBandpass((lo, hi), fps, order=order)
     if kind == "iir":
         return IIRDifference.from_band((lo, hi), fps)
+    if kind == "static":
+        return StaticReference()
     return AccelerationFilter(math.sqrt(lo * hi) if lo > 0 else (lo + hi) / 2, fps)
