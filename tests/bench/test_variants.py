@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,3 +109,43 @@ def test_bad_variant_on_the_cli_is_one_line_and_exit_2(capsys, tmp_path, methods
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert message in err
     assert not (tmp_path / "o").exists()
+
+
+def _report(capsys, tmp_path, name: str, methods: str) -> Path:
+    args = ["--methods", methods, "--quick", "--set", "levels=2", "--out", tmp_path / name]
+    code, _, err = run(capsys, "bench", "noise", *args)
+    assert code == 0, err
+    return tmp_path / name / "noise.json"
+
+
+def test_merged_reports_equal_one_run_of_all_their_methods(capsys, tmp_path) -> None:
+    a = _report(capsys, tmp_path, "a", "linear")
+    b = _report(capsys, tmp_path, "b", "linear:filter=static")
+    both = _report(capsys, tmp_path, "both", "linear,linear:filter=static")
+    code, out, err = run(capsys, "bench", "--merge", a, "--merge", b, "--out", tmp_path / "m")
+    assert code == 0, err
+    merged = json.loads((tmp_path / "m" / "noise.json").read_text())
+    whole = json.loads(both.read_text())
+    assert merged["scores"] == whole["scores"] and merged["baseline"] == whole["baseline"]
+    assert merged["settings"]["methods"] == ["linear", "linear:filter=static"]
+    assert out.startswith("| noise σ (8-bit grey levels) | input | linear | linear:filter=static |")
+    assert "--methods linear,linear:filter=static --seed 0 --quick --set levels=2`" in (
+        (tmp_path / "m" / "noise.md").read_text()
+    )
+
+
+def test_merge_refuses_reports_of_other_clips_or_the_same_method(capsys, tmp_path) -> None:
+    a = _report(capsys, tmp_path, "a", "linear")
+    code, _, err = run(capsys, "bench", "--merge", a, "--merge", a, "--out", tmp_path / "m")
+    assert code == 2 and "method linear is in more than one report" in err
+    doc = json.loads(a.read_text())
+    doc["settings"]["seed"] = 5
+    (tmp_path / "c.json").write_text(json.dumps(doc | {"scores": {"phase": [0.5, 0.4]}}))
+    code, _, err = run(capsys, "bench", "--merge", a, "--merge", tmp_path / "c.json")
+    assert code == 2 and "the noise reports differ in settings: seed" in err
+    (tmp_path / "bad.json").write_text("{}")
+    code, _, err = run(capsys, "bench", "--merge", tmp_path / "bad.json")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "not a vmag bench report" in err
+    code, _, err = run(capsys, "bench", "noise", "--merge", a)
+    assert code == 2 and "--merge takes only report files" in err
+    assert not (tmp_path / "m").exists()

@@ -8,6 +8,7 @@ to a temporary name and renamed, so a reader never sees half a report.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -209,8 +210,16 @@ def _plot(result: BenchResult) -> Any:
     if result.kind == "sweep":
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
         levels = result.levels or []
+        # a method's variants (NAME:KEY=VALUE) share its colour, each in its own line style
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        bases: dict[str, int] = {}
+        seen: dict[str, int] = {}
         for m, values in result.scores.items():
-            ax.plot(levels, jsonable(values), marker="o", ms=4, label=m)
+            base = m.split(":")[0]
+            color = colors[bases.setdefault(base, len(bases)) % len(colors)]
+            style = ("-", "--", ":", "-.")[seen.get(base, 0) % 4]
+            seen[base] = seen.get(base, 0) + 1
+            ax.plot(levels, jsonable(values), style, color=color, marker="o", ms=4, label=m)
         if result.baseline is not None:
             ax.plot(levels, jsonable(result.baseline), "k--", label=INPUT)
         ax.set_xscale("log")
@@ -283,3 +292,84 @@ def write_report(
         _atomic(base.with_suffix(".md"), lambda p: p.write_text(markdown, encoding="utf-8")),
         _atomic(base.with_suffix(".png"), png),
     ]
+
+
+def read_result(path: str | Path) -> BenchResult:
+    """The :class:`BenchResult` of a ``PROTOCOL.json`` that :func:`write_report` wrote; a
+    :class:`VmagError` naming the file if it is not one."""
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        kind = doc["kind"]
+        return BenchResult(
+            protocol=doc["protocol"],
+            kind=kind,
+            settings=doc["settings"],
+            scores=doc["scores"],
+            levels=doc["levels"] if kind == "sweep" else None,
+            baseline=doc["baseline"] if kind == "sweep" else None,
+            level_name=doc.get("level_name", ""),
+            score_name=doc.get("score_name", ""),
+            higher_is_better=doc.get("higher_is_better", True),
+            notes=doc.get("notes", []),
+        )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise VmagError(f"{path}: not a vmag bench report ({exc})") from None
+
+
+def merge_results(results: list[BenchResult]) -> BenchResult:
+    """One result with the methods of ``results``, runs of the same protocol with the same
+    settings (seed, sizes: so the same clips) and different methods, in their order.
+
+    A slow method can then be run on its own and reported beside the others: the merged
+    table is what one run with all the methods would print, since every method sees the
+    same clips. A :class:`VmagError` says what differs otherwise.
+
+    >>> from vmag.bench.protocol import BenchResult
+    >>> a = BenchResult("noise", "sweep", {"seed": 0, "methods": ["phase"]}, {"phase": [0.5]},
+    ...                 levels=[1.0], baseline=[0.3])
+    >>> b = BenchResult("noise", "sweep", {"seed": 0, "methods": ["magnet"]}, {"magnet": [0.6]},
+    ...                 levels=[1.0], baseline=[0.3])
+    >>> merged = merge_results([a, b])
+    >>> merged.scores, merged.settings["methods"]
+    ({'phase': [0.5], 'magnet': [0.6]}, ['phase', 'magnet'])
+    """
+    if not results:
+        raise VmagError("give at least one report to merge")
+    first = results[0]
+
+    def common(r: BenchResult) -> dict[str, Any]:
+        return jsonable({k: v for k, v in r.settings.items() if k not in ("methods", "weights")})
+
+    scores: dict[str, Any] = {}
+    weights: dict[str, str] = {}
+    notes: list[str] = []
+    for r in results:
+        if (r.protocol, r.kind) != (first.protocol, first.kind):
+            raise VmagError(f"cannot merge a {r.protocol} report with a {first.protocol} one")
+        if common(r) != common(first):
+            mine, theirs = common(r), common(first)
+            differ = sorted(k for k in {*mine, *theirs} if mine.get(k) != theirs.get(k))
+            raise VmagError(f"the {r.protocol} reports differ in settings: {', '.join(differ)}")
+        if r.kind == "sweep" and not (
+            np.allclose(r.levels or [], first.levels or [])
+            and np.allclose(r.baseline or [], first.baseline or [])
+        ):
+            raise VmagError(f"the {r.protocol} reports were measured on different clips")
+        for m, s in r.scores.items():
+            if m == INPUT and m in scores:  # a table's input row: the same clips, the same row
+                if jsonable(s) != jsonable(scores[m]):
+                    raise VmagError(f"the {r.protocol} reports were measured on different clips")
+                continue
+            if m in scores:
+                raise VmagError(f"method {m} is in more than one report")
+            scores[m] = s
+        for m, path in r.settings.get("weights", {}).items():
+            if weights.setdefault(m, path) != path:
+                raise VmagError(f"the reports give {m} different weights")
+        notes += [n for n in r.notes if n not in notes]
+    settings = {**first.settings, "methods": [m for m in scores if m != INPUT]}
+    settings.pop("weights", None)
+    if weights:
+        settings["weights"] = weights
+    return dataclasses.replace(first, settings=settings, scores=scores, notes=notes)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from vmag.bench.protocol import list_protocols, protocol_class
-from vmag.bench.report import markdown_table, write_report
+from vmag.bench.report import markdown_table, merge_results, read_result, write_report
 from vmag.bench.runner import check_methods, check_sizes, check_weights, run_protocol
 from vmag.cli.progress import console, progress_bar
 from vmag.errors import VmagError
@@ -113,6 +113,15 @@ def bench(
             show_default=False,
         ),
     ] = None,
+    merge: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="instead of running, write one report of earlier runs' PROTOCOL.json files "
+            "(same protocol and settings, other methods; repeatable)",
+            show_default=False,
+        ),
+    ] = None,
     list_: Annotated[bool, typer.Option("--list", help="list the protocols and exit")] = False,
 ) -> None:
     """Benchmark methods on clips whose true magnification is known.
@@ -122,7 +131,8 @@ def bench(
 
     `--set samples=10` sizes the run, e.g. to a slow method (a wrong KEY is
     named with the protocol's); `--weights lightweight=run/lightweight.pt`
-    scores weights from `vmag train` that are not shipped. A method may be a
+    scores weights from `vmag train` that are not shipped; `--merge a/noise.json
+    --merge b/noise.json` reports separate runs on the same clips as one. A method may be a
     variant with options of its own, scored under that name:
     `--methods phase,phase:filter=static` compares the temporal band-pass with the
     two-frame setting (each frame against the first) in one run.
@@ -131,6 +141,15 @@ def bench(
         for name in list_protocols():
             cls = protocol_class(name)
             _say(f"{name:<13} {cls.kind:<6} {cls.summary}")
+        return
+    if merge:
+        if protocol is not None or methods is not None or set_ or weights or quick:
+            raise VmagError("--merge takes only report files (and --out): it runs nothing")
+        result = merge_results([read_result(path) for path in merge])
+        paths = write_report(result, out)
+        typer.echo(markdown_table(result))
+        for path in paths:
+            _say(f"wrote {path}")
         return
     if protocol is None:
         raise VmagError(f"give a PROTOCOL: {', '.join(list_protocols())}")
