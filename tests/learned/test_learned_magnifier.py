@@ -138,6 +138,17 @@ def test_temporal_mode_on_a_nonlinear_network(learned):
         np.testing.assert_allclose(temporal, static, atol=1e-6)
 
 
+def test_temporal_mode_with_the_static_filter_is_static_mode(learned):
+    """filter=static passes every change since the first frame: temporal mode then
+    magnifies all of it, as static mode does, for every zoo network."""
+    clip, _ = sines([2.0, 7.0], frames=10, height=16, width=24)
+    for name in NAMES:
+        net = zoo.build_model(name, channels=4)
+        temporal = make(learned, net, alpha=9, mode="temporal", filter="static").magnify(clip, FPS)
+        static = make(learned, net, alpha=9).magnify(clip, FPS)
+        np.testing.assert_allclose(temporal, static, atol=1e-5)
+
+
 @pytest.mark.parametrize("mode", ["static", "dynamic"])
 def test_two_frame_modes_stream_exactly(learned, mode):
     clip, _ = sines([2.0, 7.0], frames=21)
