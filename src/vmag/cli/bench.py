@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vmag.bench.protocol import list_protocols, protocol_class
+from vmag.bench.protocol import BenchResult, list_protocols, protocol_class
 from vmag.bench.report import markdown_table, merge_results, read_result, write_report
 from vmag.bench.runner import check_methods, check_sizes, check_weights, run_protocol
 from vmag.cli.progress import console, progress_bar
@@ -19,6 +19,14 @@ from vmag.registry import list_magnifiers
 
 def _say(msg: str) -> None:
     console.print(msg, highlight=False, markup=False, soft_wrap=True)
+
+
+def _publish(result: BenchResult, out: Path, wall_s: float | None = None) -> None:
+    """Write ``result``'s report into ``out``, print its table and the files written."""
+    paths = write_report(result, out, wall_s=wall_s)
+    typer.echo(markdown_table(result))
+    for path in paths:
+        _say(f"wrote {path}")
 
 
 def parse_methods(text: str | None, weighted: Collection[str] = ()) -> list[str]:
@@ -145,11 +153,7 @@ def bench(
     if merge:
         if protocol is not None or methods is not None or set_ or weights or quick:
             raise VmagError("--merge takes only report files (and --out): it runs nothing")
-        result = merge_results([read_result(path) for path in merge])
-        paths = write_report(result, out)
-        typer.echo(markdown_table(result))
-        for path in paths:
-            _say(f"wrote {path}")
+        _publish(merge_results([read_result(path) for path in merge]), out)
         return
     if protocol is None:
         raise VmagError(f"give a PROTOCOL: {', '.join(list_protocols())}")
@@ -178,10 +182,7 @@ def bench(
             weights=files,
             progress=report,
         )
-    paths = write_report(result, out, wall_s=time.perf_counter() - start)
-    typer.echo(markdown_table(result))
-    for path in paths:
-        _say(f"wrote {path}")
+    _publish(result, out, wall_s=time.perf_counter() - start)
 
 
 def register(app: typer.Typer) -> None:
