@@ -7,6 +7,10 @@ size of a streaming run drifts up to the sum of every temporary it ever held.
 frames; within a frame, the heaps still fragment around the frame-sized temporaries.
 :func:`map_large_allocations` serves those from their own memory maps instead, each
 returned to the OS when freed. Elsewhere (another C library, another OS) both are no-ops.
+
+Both change the whole process, so a library never does them on its own: a caller that
+owns the process (the ``vmag`` command, a batch worker) opts in with :func:`tune`.
+Until then :func:`release_memory` does nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ _M_MMAP_THRESHOLD = -3
 #: pages are zero-filled on first use; measured at 4 MiB).
 LARGE = 1 << 20
 
+_tuned = False
+
 
 @functools.cache
 def _libc_function(name: str) -> Callable[..., int] | None:
@@ -36,11 +42,22 @@ def _libc_function(name: str) -> Callable[..., int] | None:
         return None
 
 
+def tune(threshold: int = LARGE) -> None:
+    """Opt this process in: serve large allocations from their own maps
+    (:func:`map_large_allocations`) and let :func:`release_memory` trim the heaps."""
+    global _tuned
+    _tuned = True
+    map_large_allocations(threshold)
+
+
 def release_memory() -> None:
-    """Return the allocator's free pages to the OS (glibc); a no-op where unsupported.
+    """Return the allocator's free pages to the OS (glibc) once the process is
+    :func:`tune`-d; a no-op before that and where unsupported.
 
     >>> release_memory()
     """
+    if not _tuned:
+        return
     trim = _libc_function("malloc_trim")
     if trim is not None:
         trim(0)

@@ -12,19 +12,19 @@ allows); ``stream`` runs it causally over an iterable of frames, holding O(1) fr
 
 from __future__ import annotations
 
-import dataclasses
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import chain, islice
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from vmag._memory import map_large_allocations, release_memory
-from vmag.errors import VmagError, check_alpha, check_band, check_choice, check_positive
+from vmag import _memory
+from vmag.errors import VmagError, check_band, check_positive
+from vmag.options import Option, check_options, option, options_of
 from vmag.temporal import FILTER_KINDS, TemporalFilter, make_filter
 from vmag.temporal.base import StreamingFilter
 
@@ -36,21 +36,15 @@ FilterStep = Callable[[int, torch.Tensor], torch.Tensor]
 
 
 @dataclass(frozen=True)
-class Option:
-    """One user-facing parameter of a magnifier (what ``vmag methods`` lists)."""
+class Capabilities:
+    """What a method needs and can do, declared instead of discovered by duck-typing:
+    its named inputs (one ``video``, or e.g. a ``query`` and a ``reference``), whether it
+    streams (causal, O(1) frames), whether it needs trained weights, and where it runs."""
 
-    name: str
-    default: Any
-    help: str
-    choices: tuple[str, ...] = ()
-
-
-def option(default: Any, help: str, choices: tuple[str, ...] = ()) -> Any:
-    """A dataclass field that is also a documented user option."""
-    meta = {"help": help, "choices": choices}
-    if isinstance(default, list | dict):
-        return field(default_factory=lambda: default, metadata=meta)
-    return field(default=default, metadata=meta)
+    inputs: tuple[str, ...] = ("video",)
+    streams: bool = True
+    needs_weights: bool = False
+    devices: tuple[str, ...] = ("cpu",)
 
 
 def check_frames(frames: np.ndarray) -> np.ndarray:
@@ -108,22 +102,21 @@ class Magnifier(ABC):
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
-    alpha: float = option(10.0, "magnification: output change = (1 + alpha) x input change")
+    alpha: float = option(
+        10.0, "magnification: output change = (1 + alpha) x input change", low=0, low_open=True
+    )
 
     def __post_init__(self) -> None:
-        self.alpha = check_alpha(self.alpha)
+        check_options(self, self.options())
 
     @classmethod
     def options(cls) -> list[Option]:
-        """The method's parameters with defaults and help, in declaration order."""
-        out = []
-        for f in dataclasses.fields(cls):
-            if "help" not in f.metadata:
-                continue
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
-            out.append(Option(f.name, default, f.metadata["help"], f.metadata["choices"]))
-        return out
+        """The method's typed parameters (:mod:`vmag.options`), in declaration order."""
+        if "_options" not in cls.__dict__:
+            cls._options = options_of(cls)
+        return list(cls._options)
 
     @classmethod
     def unavailable(cls) -> str | None:
@@ -137,9 +130,10 @@ class Magnifier(ABC):
     ) -> np.ndarray:
         """Magnify a whole clip (T, H, W, 3) in [0, 1]; returns the same shape, float32."""
 
-    @abstractmethod
     def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
-        """Magnify frames one by one, causally, holding O(1) frames; yields (H, W, 3)."""
+        """Magnify frames one by one, causally, holding O(1) frames; yields (H, W, 3).
+        Only methods whose :attr:`capabilities` say they stream implement it."""
+        raise VmagError(f"method {self.name} does not stream: run it without --stream")
 
 
 @dataclass(kw_only=True)
@@ -158,15 +152,9 @@ class EulerianMagnifier(Magnifier):
       recompute it if needed).
     """
 
-    band: tuple[float, float] = option((0.5, 3.0), "temporal pass band LO HI in Hz")
+    band: tuple[float, float] = option((0.5, 3.0), "temporal pass band LO HI in Hz", low=0)
     filter: str = option("butter", "temporal filter", FILTER_KINDS)
-    order: int = option(1, "Butterworth order (filter=butter)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.filter = check_choice("filter", self.filter, FILTER_KINDS)
-        if not (isinstance(self.order, int) and 1 <= self.order <= 10):
-            raise VmagError(f"order must be an integer in 1..10, got {self.order!r}")
+    order: int = option(1, "Butterworth order (filter=butter)", low=1, high=10)
 
     # -- hooks -----------------------------------------------------------------------------
     def _setup(self, height: int, width: int) -> None:
@@ -269,12 +257,10 @@ class EulerianMagnifier(Magnifier):
         first = next(blocks, None)
         if first is None:
             return
-        # Frames too big to batch: map their temporaries and hand the set-up's and each
-        # frame's back to the OS (see vmag._memory), or the footprint drifts up by hundreds
-        # of MB at 1080p.
-        tidy = release_memory if len(first) == 1 else (lambda: None)
-        if len(first) == 1:
-            map_large_allocations()
+        # Frames too big to batch: hand the set-up's and each frame's temporaries back to
+        # the OS, where the caller opted in (vmag._memory.tune), or the footprint drifts up
+        # by hundreds of MB at 1080p.
+        tidy = _memory.release_memory if len(first) == 1 else (lambda: None)
         self._start(first.shape[1], first.shape[2])
         tidy()
         blocks = chain([first], blocks)

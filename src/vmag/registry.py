@@ -1,8 +1,13 @@
-"""One registry of magnifiers: the CLI, ``vmag bench`` and every other front end find methods here.
+"""One registry pattern for everything found by name: methods, bench protocols, models.
 
-A new method is one module that defines a :class:`~vmag.magnifier.Magnifier` subclass
-decorated with :func:`register_magnifier`, plus its module's name in ``_PROVIDERS``
-(whose order is the order methods are listed in).
+A :class:`Registry` maps names to classes. Classes register themselves with the
+registry's decorator when their module is imported; a registry knows its *provider*
+modules and imports them on the first look-up, so a new method (protocol, model) is one
+module with one decorator, plus its module's name in the provider list (whose order is
+the listing order).
+
+The magnifier registry, which the CLI, ``vmag bench``, the pipeline and every other
+front end use:
 
 >>> from vmag.registry import create_magnifier, list_magnifiers
 >>> "phase" in list_magnifiers()
@@ -14,66 +19,100 @@ True
 from __future__ import annotations
 
 import importlib
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from vmag.errors import VmagError
-from vmag.magnifier import Magnifier, Option
+from vmag.magnifier import Magnifier
+from vmag.options import Option
 
-#: Modules whose import registers their methods (imported on first look-up), in listing order.
-_PROVIDERS = (
-    "vmag.classical.linear",
-    "vmag.classical.color",
-    "vmag.classical.phase",
-    "vmag.classical.riesz",
-    "vmag.classical.acceleration",
-    "vmag.learned.magnifier",
+T = TypeVar("T", bound=type)
+
+
+class Registry(Generic[T]):
+    """Classes found by their ``name`` attribute; ``kind`` names them in messages
+    (``unknown method 'x'``). ``check(cls)`` runs on each registration (e.g. to refuse a
+    class missing a required attribute)."""
+
+    def __init__(
+        self, kind: str, providers: tuple[str, ...], check: Callable[[T], None] | None = None
+    ) -> None:
+        self.kind = kind
+        self.providers = providers
+        self._check = check
+        self._classes: dict[str, T] = {}
+        self._loaded = False
+
+    def register(self, cls: T) -> T:
+        """Class decorator: make ``cls`` available under ``cls.name``."""
+        name = getattr(cls, "name", "")
+        if not name:
+            raise TypeError(f"{cls.__qualname__} needs a non-empty class attribute `name`")
+        if name in self._classes and self._classes[name] is not cls:
+            raise TypeError(f"a {self.kind} named {name!r} is already registered")
+        if self._check is not None:
+            self._check(cls)
+        self._classes[name] = cls
+        return cls
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            for module in self.providers:
+                importlib.import_module(module)
+
+    def names(self) -> list[str]:
+        """Registered names: by provider module, in the order of ``providers``, then in
+        registration order."""
+        self._load()
+        rank = {module: i for i, module in enumerate(self.providers)}
+        return sorted(
+            self._classes,
+            key=lambda n: rank.get(self._classes[n].__module__, len(rank)),
+        )
+
+    def get(self, name: str) -> T:
+        """The class registered as ``name``; a :class:`VmagError` listing the names otherwise."""
+        self._load()
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise VmagError(
+                f"unknown {self.kind} {name!r}; choose from {', '.join(self.names())}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        self._load()
+        return name in self._classes
+
+
+#: The methods: magnifiers, in listing order of their modules.
+MAGNIFIERS: Registry[type[Magnifier]] = Registry(
+    "method",
+    (
+        "vmag.classical.linear",
+        "vmag.classical.color",
+        "vmag.classical.phase",
+        "vmag.classical.riesz",
+        "vmag.classical.acceleration",
+        "vmag.learned.magnifier",
+    ),
 )
 
-M = TypeVar("M", bound=type[Magnifier])
-
-_REGISTRY: dict[str, type[Magnifier]] = {}
-_loaded = False
-
-
-def register_magnifier(cls: M) -> M:
-    """Class decorator: make ``cls`` available under ``cls.name``."""
-    if not cls.name:
-        raise TypeError(f"{cls.__qualname__} needs a non-empty class attribute `name`")
-    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
-        raise TypeError(f"a magnifier named {cls.name!r} is already registered")
-    _REGISTRY[cls.name] = cls
-    return cls
-
-
-def _load() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in _PROVIDERS:
-            importlib.import_module(module)
+register_magnifier = MAGNIFIERS.register
+magnifier_class = MAGNIFIERS.get
 
 
 def list_magnifiers(*, unavailable: bool = False) -> list[str]:
-    """Names of the registered methods that can run here, in the order of ``_PROVIDERS``;
-    with ``unavailable``, also those that cannot yet (e.g. learned methods whose weights
-    are not shipped: they still run with weights given explicitly)."""
-    _load()
-    rank = {module: i for i, module in enumerate(_PROVIDERS)}
-    names = sorted(_REGISTRY, key=lambda n: rank.get(_REGISTRY[n].__module__, len(rank)))
-    return [n for n in names if unavailable or _REGISTRY[n].unavailable() is None]
-
-
-def magnifier_class(name: str) -> type[Magnifier]:
-    """The class registered as ``name``; a :class:`VmagError` listing the names otherwise."""
-    _load()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise VmagError(f"unknown method {name!r}; choose from {', '.join(_REGISTRY)}") from None
+    """Names of the registered methods that can run here, in listing order; with
+    ``unavailable``, also those that cannot yet (e.g. learned methods whose weights are
+    not shipped: they still run with weights given explicitly)."""
+    names = MAGNIFIERS.names()
+    return [n for n in names if unavailable or MAGNIFIERS.get(n).unavailable() is None]
 
 
 def method_options(name: str) -> list[Option]:
-    """The user options of method ``name`` with defaults and help."""
+    """The typed user options of method ``name``."""
     return magnifier_class(name).options()
 
 

@@ -32,7 +32,7 @@ class IdentityMagnifier(Magnifier):
 def identity(monkeypatch) -> str:
     """Register ``identity-test`` for one test only (monkeypatch removes it afterwards)."""
     registry.list_magnifiers()  # load the real ones first
-    monkeypatch.setitem(registry._REGISTRY, IdentityMagnifier.name, IdentityMagnifier)
+    monkeypatch.setitem(registry.MAGNIFIERS._classes, IdentityMagnifier.name, IdentityMagnifier)
     return IdentityMagnifier.name
 
 

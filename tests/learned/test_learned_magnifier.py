@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from vmag.errors import VmagError
 from vmag.learned import zoo
 from vmag.learned.net import MotionNet
-from vmag.registry import _REGISTRY, create_magnifier, list_magnifiers, method_options
+from vmag.registry import MAGNIFIERS, create_magnifier, list_magnifiers, method_options
 
 FPS = 30.0
 NAMES = ("magnet", "lightweight", "lightweight-base")
@@ -253,7 +253,7 @@ def test_temporal_memory_limit(learned, monkeypatch):
         ({"tile": 6, "overlap": 0}, "at least 8 px for this network"),
         ({"tile": 32, "overlap": 16}, "less than half"),
         ({"tile": 32, "overlap": -1}, "overlap must be"),
-        ({"alpha": 0}, "alpha must be > 0"),
+        ({"alpha": 0}, "alpha must be a number > 0"),
         ({"weights": "w.pt"}, "either weights"),
     ],
 )
@@ -284,7 +284,7 @@ def test_registered_methods(learned, no_shipped, tmp_path):
         *("mode", "band", "filter", "order", "weights", "tile", "overlap", "device"),
     ]
     for name in NAMES:
-        assert _REGISTRY[name].model == name
+        assert MAGNIFIERS.get(name).model == name
         with pytest.raises(VmagError, match=f"no trained weights for {name} are shipped yet"):
             create_magnifier(name)
     with pytest.raises(VmagError, match="takes no option net"):
@@ -298,10 +298,10 @@ def test_registered_methods(learned, no_shipped, tmp_path):
 
 
 def test_without_shipped_weights_methods_are_registered_but_not_listed(learned, no_shipped):
-    assert set(NAMES) <= set(_REGISTRY)
+    assert set(NAMES) <= set(MAGNIFIERS.names())
     assert not set(NAMES) & set(list_magnifiers())
     assert list_magnifiers(unavailable=True)[-3:] == list(NAMES)
-    assert "no trained weights" in _REGISTRY["lightweight"].unavailable()
+    assert "no trained weights" in MAGNIFIERS.get("lightweight").unavailable()
 
 
 def test_shipped_weights_make_a_method_available(learned, monkeypatch, tmp_path):

@@ -31,7 +31,7 @@ import numpy as np
 
 from vmag.errors import VmagError
 from vmag.magnifier import ProgressFn
-from vmag.registry import create_magnifier, magnifier_class
+from vmag.registry import Registry, create_magnifier, magnifier_class
 
 #: Filters that band-pass around the chosen band; the bench swaps them for the ideal one.
 BANDPASS_FILTERS = frozenset({"ideal", "butter", "iir"})
@@ -58,32 +58,6 @@ class TestClip:
 
 #: Options a method variant may not set: the protocol sets them from each clip.
 _CLIP_OPTIONS = frozenset({"alpha", "band"})
-_TRUE, _FALSE = frozenset({"true", "yes", "1"}), frozenset({"false", "no", "0"})
-
-
-def _option_value(method: str, key: str, text: str, default: Any) -> Any:
-    """``text`` as a value of the kind of ``default`` (bool, int, float or str; a ``None``
-    default takes an int, a float or else the string)."""
-    kinds: tuple[type, ...]
-    if isinstance(default, bool):
-        low = text.lower()
-        if low in _TRUE | _FALSE:
-            return low in _TRUE
-        raise VmagError(f"{method}:{key} takes true or false, got {text!r}")
-    if isinstance(default, (int, float)):
-        kinds = (type(default),)
-    elif default is None:
-        kinds = (int, float)
-    else:
-        return text
-    for kind in kinds:
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    if default is None:
-        return text
-    raise VmagError(f"{method}:{key} takes a number, got {text!r}")
 
 
 def split_method(spec: str) -> tuple[str, dict[str, Any]]:
@@ -115,12 +89,10 @@ def split_method(spec: str) -> tuple[str, dict[str, Any]]:
             )
         if key in params:
             raise VmagError(f"method variant {spec!r}: {key} given more than once")
-        params[key] = _option_value(name, key, text, options[key].default)
-        choices = options[key].choices
-        if choices and params[key] not in choices:
-            raise VmagError(
-                f"method variant {spec!r}: {key} must be one of {', '.join(choices)}, got {text!r}"
-            )
+        try:
+            params[key] = options[key].parse(text)
+        except VmagError as e:
+            raise VmagError(f"method variant {spec!r}: {e}") from None
     return name, params
 
 
@@ -224,29 +196,20 @@ class Protocol(ABC):
         """Score ``methods`` (registry names); ``progress(stage, done, total)`` as work advances."""
 
 
-_PROTOCOLS: dict[str, type[Protocol]] = {}
+def _check_protocol(cls: type[Protocol]) -> None:
+    if cls.kind not in ("sweep", "table"):
+        raise TypeError(f"{cls.__qualname__} needs kind 'sweep' or 'table'")
 
 
-def register_protocol(cls: type[Protocol]) -> type[Protocol]:
-    """Class decorator: make a protocol available to ``vmag bench`` under ``cls.name``."""
-    if not cls.name or cls.kind not in ("sweep", "table"):
-        raise TypeError(f"{cls.__qualname__} needs a name and kind 'sweep' or 'table'")
-    _PROTOCOLS[cls.name] = cls
-    return cls
+#: The ``vmag bench`` protocols, in the order of the built-in package's modules.
+PROTOCOLS: Registry[type[Protocol]] = Registry(
+    "protocol", ("vmag.bench.protocols",), check=_check_protocol
+)
 
-
-def protocol_class(name: str) -> type[Protocol]:
-    """The protocol registered as ``name``; a :class:`VmagError` listing the names otherwise."""
-    from vmag.bench import protocols  # noqa: F401  (registers the built-in protocols)
-
-    try:
-        return _PROTOCOLS[name]
-    except KeyError:
-        raise VmagError(f"unknown protocol {name!r}; choose from {', '.join(_PROTOCOLS)}") from None
+register_protocol = PROTOCOLS.register
+protocol_class = PROTOCOLS.get
 
 
 def list_protocols() -> list[str]:
     """Names of the registered protocols."""
-    from vmag.bench import protocols  # noqa: F401
-
-    return list(_PROTOCOLS)
+    return PROTOCOLS.names()

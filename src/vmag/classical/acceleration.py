@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from vmag.classical.phase import PhaseMagnifier
-from vmag.errors import VmagError, check_choice
-from vmag.magnifier import option
+from vmag.errors import VmagError
+from vmag.options import option
 from vmag.registry import register_magnifier
 
 
@@ -51,11 +51,12 @@ class AccelerationMagnifier(PhaseMagnifier):
         "recursive band-pass of order >= 2 (bounded streaming memory)",
         ("accel", "butter"),
     )
-    order: int = option(2, "Butterworth order (filter=butter): >= 2, which rejects linear motion")
+    order: int = option(
+        2, "Butterworth order (filter=butter): >= 2, which rejects linear motion", low=1, high=10
+    )
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.filter = check_choice("filter", self.filter, ("accel", "butter"))
         if self.filter == "butter" and self.order < 2:
             raise VmagError(
                 f"order must be >= 2 with filter=butter for acceleration: order {self.order} "

@@ -16,7 +16,8 @@ import torch.nn.functional as F
 
 from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError
-from vmag.magnifier import EulerianMagnifier, option
+from vmag.magnifier import EulerianMagnifier
+from vmag.options import option
 from vmag.pyramids import blur_down, max_levels
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
@@ -38,19 +39,16 @@ class ColorMagnifier(EulerianMagnifier):
     name: ClassVar[str] = "color"
     summary: ClassVar[str] = "Eulerian colour magnification of a Gaussian level (Wu 2012)"
 
-    alpha: float = option(50.0, "magnification: output change = (1 + alpha) x input change")
-    band: tuple[float, float] = option((0.8, 2.0), "temporal pass band LO HI in Hz")
-    levels: int = option(4, "Gaussian level filtered (4 = the frame downsampled 4 times)")
-    chrom_atten: float = option(1.0, "chromatic attenuation: scales the amplified I and Q")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not self.chrom_atten >= 0:
-            raise VmagError(f"chrom_atten must be >= 0, got {self.chrom_atten!r}")
+    alpha: float = option(
+        50.0, "magnification: output change = (1 + alpha) x input change", low=0, low_open=True
+    )
+    band: tuple[float, float] = option((0.8, 2.0), "temporal pass band LO HI in Hz", low=0)
+    levels: int = option(4, "Gaussian level filtered (4 = the frame downsampled 4 times)", low=0)
+    chrom_atten: float = option(1.0, "chromatic attenuation: scales the amplified I and Q", low=0)
 
     def _setup(self, height: int, width: int) -> None:
         most = max_levels(height, width, min_size=MIN_SIDE)
-        if not (isinstance(self.levels, int) and 0 <= self.levels <= most):
+        if self.levels > most:
             raise VmagError(
                 f"levels={self.levels!r} is out of range for a {height}x{width} frame: "
                 f"use 0..{most}"

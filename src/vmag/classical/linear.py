@@ -18,7 +18,8 @@ import torch
 
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
 from vmag.errors import VmagError
-from vmag.magnifier import EulerianMagnifier, option
+from vmag.magnifier import EulerianMagnifier
+from vmag.options import option
 from vmag.pyramids import blur_down, blur_up, collapse_laplacian, laplacian_pyramid, max_levels
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
@@ -72,16 +73,15 @@ class LinearMagnifier(EulerianMagnifier):
     name: ClassVar[str] = "linear"
     summary: ClassVar[str] = "Eulerian linear motion magnification, Laplacian pyramid (Wu 2012)"
 
-    levels: int | None = option(None, "Laplacian levels (default: as many as the frame allows)")
-    lambda_c: float = option(16.0, "spatial cutoff λc in px: bands finer than it get less alpha")
-    chrom_atten: float = option(0.1, "chromatic attenuation: scales the amplified I and Q")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not self.lambda_c > 0:
-            raise VmagError(f"lambda_c must be > 0 px, got {self.lambda_c!r}")
-        if not self.chrom_atten >= 0:
-            raise VmagError(f"chrom_atten must be >= 0, got {self.chrom_atten!r}")
+    levels: int | None = option(
+        None, "Laplacian levels (default: as many as the frame allows)", low=2
+    )
+    lambda_c: float = option(
+        16.0, "spatial cutoff λc in px: bands finer than it get less alpha", low=0, low_open=True
+    )
+    chrom_atten: float = option(
+        0.1, "chromatic attenuation: scales the amplified I and Q", low=0
+    )
 
     def _setup(self, height: int, width: int) -> None:
         most = max_levels(height, width, min_size=MIN_SIDE)

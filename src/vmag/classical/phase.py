@@ -23,9 +23,10 @@ import torch
 
 from vmag.classical._smoothing import amplitude_weighted_blur
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
-from vmag.errors import VmagError, check_choice
-from vmag.magnifier import EulerianMagnifier, FilterStep, option
+from vmag.magnifier import EulerianMagnifier, FilterStep
+from vmag.options import option
 from vmag.pyramids import SteerablePyramid
+from vmag.pyramids.steerable import MAX_ORIENTATIONS, MIN_ORIENTATIONS
 from vmag.registry import register_magnifier
 from vmag.temporal import StreamingFilter, TemporalFilter
 
@@ -93,19 +94,17 @@ class PhaseMagnifier(EulerianMagnifier):
         "phase-based motion magnification, complex steerable pyramid (Wadhwa 2013)"
     )
 
-    levels: int | None = option(None, "pyramid scales (default: as many as the frame allows)")
-    orientations: int = option(4, "orientations per scale")
+    levels: int | None = option(
+        None, "pyramid scales (default: as many as the frame allows)", low=1
+    )
+    orientations: int = option(
+        4, "orientations per scale", low=MIN_ORIENTATIONS, high=MAX_ORIENTATIONS
+    )
     bandwidth: str = option("octave", "radial bandwidth of the pyramid's bands", BANDWIDTHS)
-    sigma: float = option(0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off")
+    sigma: float = option(
+        0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off", low=0
+    )
     luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        self.bandwidth = check_choice("bandwidth", self.bandwidth, BANDWIDTHS)
-        if not (isinstance(self.orientations, int) and 1 <= self.orientations <= 16):
-            raise VmagError(f"orientations must be an integer in 1..16, got {self.orientations!r}")
-        if not self.sigma >= 0:
-            raise VmagError(f"sigma must be >= 0 px, got {self.sigma!r}")
 
     def _setup(self, height: int, width: int) -> None:
         self._pyramid = SteerablePyramid(

@@ -23,7 +23,8 @@ from vmag.classical._smoothing import amplitude_weighted_blur
 from vmag.classical.phase import add_change
 from vmag.colorspace import luminance, rgb_to_yiq
 from vmag.errors import VmagError
-from vmag.magnifier import EulerianMagnifier, FilterStep, option
+from vmag.magnifier import EulerianMagnifier, FilterStep
+from vmag.options import option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels, riesz_transform
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
@@ -66,14 +67,13 @@ class RieszMagnifier(EulerianMagnifier):
     name: ClassVar[str] = "riesz"
     summary: ClassVar[str] = "Riesz-pyramid phase magnification (Wadhwa 2014)"
 
-    levels: int | None = option(None, "pyramid levels (default: as many as the frame allows)")
-    sigma: float = option(0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off")
+    levels: int | None = option(
+        None, "pyramid levels (default: as many as the frame allows)", low=1
+    )
+    sigma: float = option(
+        0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off", low=0
+    )
     luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if not self.sigma >= 0:
-            raise VmagError(f"sigma must be >= 0 px, got {self.sigma!r}")
 
     def _setup(self, height: int, width: int) -> None:
         most = max_levels(height, width, min_size=MIN_SIDE)

@@ -39,11 +39,19 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from vmag.errors import VmagError, check_band, check_choice, check_positive
+from vmag.errors import VmagError, check_band, check_positive
 from vmag.learned import zoo
 from vmag.learned.net import MotionNet
 from vmag.learned.tiling import Tile, check_tiling, pad_to, plan_tiles, tiled
-from vmag.magnifier import Magnifier, ProgressFn, batched, check_frames, chunk_frames, option
+from vmag.magnifier import (
+    Capabilities,
+    Magnifier,
+    ProgressFn,
+    batched,
+    check_frames,
+    chunk_frames,
+)
+from vmag.options import option
 from vmag.registry import register_magnifier
 from vmag.temporal import FILTER_KINDS, StreamingFilter, TemporalFilter, make_filter
 
@@ -108,6 +116,9 @@ class LearnedMagnifier(Magnifier):
 
     #: the :data:`vmag.learned.zoo.MODELS` name whose weights this method loads
     model: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        streams=True, needs_weights=True, devices=("cpu", "cuda")
+    )
 
     mode: str = option(
         "static",
@@ -115,12 +126,16 @@ class LearnedMagnifier(Magnifier):
         "(velocity); temporal: band-passed motion only",
         MODES,
     )
-    band: tuple[float, float] = option((0.5, 3.0), "temporal pass band LO HI in Hz (temporal)")
+    band: tuple[float, float] = option(
+        (0.5, 3.0), "temporal pass band LO HI in Hz (temporal)", low=0
+    )
     filter: str = option("butter", "temporal filter (temporal)", FILTER_KINDS)
-    order: int = option(1, "Butterworth order (temporal, filter=butter)")
+    order: int = option(1, "Butterworth order (temporal, filter=butter)", low=1, high=10)
     weights: str | None = option(None, "trained weights file (from vmag train); default: shipped")
-    tile: int = option(512, "tile size in px, bounds memory at any resolution; 0 = whole frame")
-    overlap: int = option(32, "overlap of neighbouring tiles in px, blended without seams")
+    tile: int = option(
+        512, "tile size in px, bounds memory at any resolution; 0 = whole frame", low=0
+    )
+    overlap: int = option(32, "overlap of neighbouring tiles in px, blended without seams", low=0)
     device: str = option("auto", "where the network runs (auto: cuda when available)", DEVICES)
     net: MotionNet | None = field(default=None, repr=False, compare=False)
 
@@ -132,13 +147,6 @@ class LearnedMagnifier(Magnifier):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.mode = check_choice("mode", self.mode, MODES)
-        self.filter = check_choice("filter", self.filter, FILTER_KINDS)
-        if isinstance(self.order, bool) or not (
-            isinstance(self.order, int) and 1 <= self.order <= 10
-        ):
-            raise VmagError(f"order must be an integer in 1..10, got {self.order!r}")
-        self.device = check_choice("device", self.device, DEVICES)
         if self.device == "cuda" and not torch.cuda.is_available():
             raise VmagError("device=cuda but torch sees no CUDA device; use device=cpu")
         if self.net is not None and self.weights is not None:

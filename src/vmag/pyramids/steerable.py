@@ -53,8 +53,9 @@ from vmag.pyramids.laplacian import check_frames
 
 #: Scales per octave of each radial bandwidth.
 BANDWIDTHS = {"octave": 1, "half": 2, "quarter": 4}
-#: Most orientations accepted (pyrtools' limit too: cos^15).
-MAX_ORIENTATIONS = 16
+#: Fewest and most orientations accepted (one orientation has no angular selectivity;
+#: pyrtools' limit is cos^15, 16 orientations).
+MIN_ORIENTATIONS, MAX_ORIENTATIONS = 2, 16
 #: Shortest side whose octave pyramid has one band: the band is >= 8 px, the low-pass >= 4.
 MIN_SIDE = 8
 
@@ -197,10 +198,10 @@ class SteerablePyramid:
         if (
             isinstance(orientations, bool)
             or not isinstance(orientations, numbers.Integral)
-            or not 2 <= orientations <= MAX_ORIENTATIONS
+            or not MIN_ORIENTATIONS <= orientations <= MAX_ORIENTATIONS
         ):
             raise VmagError(
-                f"orientations must be an integer from 2 to {MAX_ORIENTATIONS}, "
+                f"orientations must be an integer in {MIN_ORIENTATIONS}..{MAX_ORIENTATIONS}, "
                 f"got {orientations!r}"
             )
         self.height, self.width = int(height), int(width)
