@@ -14,7 +14,6 @@ import math
 import os
 import platform
 import shlex
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ import numpy as np
 import vmag
 from vmag.bench.protocol import BenchResult, list_protocols, protocol_class
 from vmag.errors import VmagError
+from vmag.io.atomic import atomic_write
 from vmag.viz._figure import pyplot
 
 #: What the Markdown table calls the unmagnified input's scores (the sweep baseline).
@@ -252,18 +252,6 @@ def _plot(result: BenchResult) -> Any:
     return fig
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_report(
     result: BenchResult, out_dir: str | Path, *, wall_s: float | None = None
 ) -> list[Path]:
@@ -288,9 +276,9 @@ def write_report(
             pyplot().close(fig)
 
     return [
-        _atomic(base.with_suffix(".json"), lambda p: p.write_text(text, encoding="utf-8")),
-        _atomic(base.with_suffix(".md"), lambda p: p.write_text(markdown, encoding="utf-8")),
-        _atomic(base.with_suffix(".png"), png),
+        atomic_write(base.with_suffix(".json"), lambda p: p.write_text(text, encoding="utf-8")),
+        atomic_write(base.with_suffix(".md"), lambda p: p.write_text(markdown, encoding="utf-8")),
+        atomic_write(base.with_suffix(".png"), png),
     ]
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import secrets
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 from av.video.reformatter import ColorRange, Colorspace
 
 from vmag.errors import VmagError, check_choice, check_positive
+from vmag.io.atomic import AtomicFile
 
 PathLike = str | os.PathLike[str]
 
@@ -237,19 +237,17 @@ class VideoWriter:
             raise VmagError(f"cannot write {self.path}: it is a directory; add a file name")
         self._stream: av.VideoStream | None = None
         self._size = (0, 0)  # (height, width) of the frames, fixed by the first one
-        self._tmp = self.path.with_name(f".{self.path.stem}.{secrets.token_hex(4)}.tmp{suffix}")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._tmp.open("xb").close()  # claim the name; permissions follow the umask
+            self._file = AtomicFile(self.path)
         except OSError as e:
             raise VmagError(f"cannot write {self.path}: {_reason(e)}") from None
         try:
-            container = av.open(str(self._tmp), "w", format=container_format)
+            container = av.open(str(self._file.path), "w", format=container_format)
         except (OSError, av.FFmpegError) as e:
-            self._tmp.unlink(missing_ok=True)
+            self._file.discard()
             raise VmagError(f"cannot write {self.path}: {_reason(e)}") from None
         self._container = container
-        self._discard = weakref.finalize(self, _discard_output, container, self._tmp)
+        self._discard = weakref.finalize(self, _discard_output, container, self._file)
 
     def write(self, frame: np.ndarray) -> None:
         """Append one ``(H, W, 3)`` RGB frame: float in [0, 1] (clipped) or uint8.
@@ -280,7 +278,7 @@ class VideoWriter:
         try:
             self._encode(None)
             self._container.close()
-            os.replace(self._tmp, self.path)
+            self._file.commit()
         except (OSError, av.FFmpegError) as e:
             self._discard()
             raise VmagError(f"writing {self.path} failed: {_reason(e)}") from None
@@ -540,11 +538,11 @@ def _refuse_protected(target: Path, protect: Iterable[PathLike]) -> None:
             raise VmagError(f"refusing to overwrite the input {keep}: choose another output path")
 
 
-def _discard_output(container: av.container.OutputContainer, tmp: Path) -> None:
+def _discard_output(container: av.container.OutputContainer, file: AtomicFile) -> None:
     """Close an unfinished output and delete its temporary file."""
     with contextlib.suppress(Exception):
         container.close()
-    tmp.unlink(missing_ok=True)
+    file.discard()
 
 
 def _reason(error: BaseException) -> str:

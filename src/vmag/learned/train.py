@@ -41,7 +41,6 @@ import os
 import platform
 import signal
 import sys
-import tempfile
 import threading
 import time
 import tomllib
@@ -55,6 +54,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 from vmag.errors import VmagError
+from vmag.io.atomic import atomic_write
 from vmag.learned import zoo
 from vmag.learned.net import Batch, MotionNet
 from vmag.synth.motion import MotionConfig, MotionDataset, ShardDataset
@@ -691,25 +691,6 @@ class TrainResult:
     meta: dict[str, Any]
 
 
-def _atomic_write(path: Path, write: Callable[[Path], Any], suffix: str = ".tmp") -> None:
-    """``write(tmp)`` then rename onto ``path``: readers never see a half-written file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give it a file's usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 @contextlib.contextmanager
 def _interrupt_flag() -> Iterator[threading.Event]:
     """An event set by the first Ctrl-C (the loop then checkpoints and stops); a second
@@ -774,7 +755,7 @@ class _Log:
             if (_STAGES.index(r.get("stage", "main")), r.get("iteration", 0)) <= limit
         ]
         text = "".join(json.dumps(r) + "\n" for r in kept)
-        _atomic_write(self.path, lambda p: p.write_text(text, encoding="utf-8"))
+        atomic_write(self.path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def _to_device(batch: Batch, device: torch.device, clean: bool) -> Batch:
@@ -847,7 +828,7 @@ class _Run:
             "stage_elapsed": stage_elapsed,
             "validation": validation,
         }
-        _atomic_write(self.checkpoint, lambda p: torch.save(payload, p))
+        atomic_write(self.checkpoint, lambda p: torch.save(payload, p))
 
     def validation_set(self, clean: bool) -> list[Batch]:
         """The held-out batches (CPU), with the noise-free inputs in a, b when ``clean``."""
@@ -1129,7 +1110,7 @@ def _finish(run: _Run, net: MotionNet, main: dict[str, Any]) -> TrainResult:
     plot = plot_losses(records, out / "loss.png")
     card = out / "model-card.md"
     text = model_card(net, meta, records)
-    _atomic_write(card, lambda p: p.write_text(text, encoding="utf-8"))
+    atomic_write(card, lambda p: p.write_text(text, encoding="utf-8"))
     run.monitor.message(f"wrote {weights}, {card.name}, {plot.name}")
     return TrainResult(weights, card, plot, run.log.path, meta)
 
@@ -1158,7 +1139,7 @@ def plot_losses(records: list[dict[str, Any]], path: str | Path) -> Path:
         if ax.lines:
             ax.legend(fontsize=8)
     path = Path(path)
-    _atomic_write(path, lambda p: save_figure(fig, p), suffix=".png")
+    save_figure(fig, path)
     return path
 
 

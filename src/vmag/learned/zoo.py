@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import importlib
 import importlib.resources
-import os
-import tempfile
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,6 +33,7 @@ import torch
 from torch import nn
 
 from vmag.errors import VmagError
+from vmag.io.atomic import atomic_write
 from vmag.learned.net import MotionNet
 
 #: Value of the "format" key of a weights file.
@@ -199,21 +198,7 @@ def save_weights(
         "state_dict": {k: v.detach().cpu() for k, v in net.state_dict().items()},
         "meta": meta,
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make shipped weights private
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: torch.save(payload, tmp))
 
 
 def blend(a: MotionNet, b: MotionNet, share: float) -> MotionNet:

@@ -22,7 +22,6 @@ import bisect
 import functools
 import json
 import math
-import os
 import shutil
 import struct
 import zipfile
@@ -37,6 +36,7 @@ import torch
 
 from vmag._lazy import lazy_import
 from vmag.errors import VmagError, check_choice
+from vmag.io.atomic import AtomicFile, atomic_write
 from vmag.synth.scene import GUARD, Layer, Scene, odd_fast_len
 from vmag.synth.textures import shape_mask, texture
 
@@ -496,9 +496,7 @@ def _manifest(n: int, seed: int, shard_size: int, config: MotionConfig) -> dict[
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"))
 
 
 def _member(key: str) -> zipfile.ZipInfo:
@@ -540,8 +538,7 @@ def _write_shard(
     for mm in images.values():
         mm.flush()
     del images
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED, allowZip64=True) as zf:
+    with AtomicFile(path) as out, zipfile.ZipFile(out.path, "w", zipfile.ZIP_STORED, True) as zf:
         for k in IMAGE_KEYS:
             with (
                 zf.open(_member(k), "w", force_zip64=True) as f,
@@ -551,7 +548,6 @@ def _write_shard(
         for k, arr in small.items():
             with zf.open(_member(k), "w", force_zip64=True) as f:
                 np.lib.format.write_array(f, arr, allow_pickle=False)
-    os.replace(tmp, path)
     shutil.rmtree(scratch)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from vmag.io.atomic import atomic_write
+
 
 def pyplot() -> Any:
     """matplotlib.pyplot on the file-only Agg backend (no display needed)."""
@@ -17,10 +19,10 @@ def pyplot() -> Any:
 
 
 def save_figure(fig: Any, out: str | Path) -> Path:
-    """Lay out, write ``fig`` as a PNG (creating the folder), close it; returns the path."""
+    """Lay out, write ``fig`` as a PNG atomically (creating the folder), close it; returns
+    the path."""
     fig.tight_layout()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    pyplot().close(fig)
-    return out
+    try:
+        return atomic_write(out, lambda tmp: fig.savefig(tmp, dpi=120))
+    finally:
+        pyplot().close(fig)
