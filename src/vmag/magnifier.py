@@ -92,6 +92,40 @@ def batched(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
         block = list(islice(it, n))
 
 
+#: Filters whose band starting at 0 Hz also passes what does not change (a warning).
+_BANDPASS = ("ideal", "butter")
+
+
+def check_temporal(
+    filt: TemporalFilter,
+    kind: str,
+    band: tuple[float, float],
+    fps: float,
+    frames: int,
+    *,
+    stream: bool = False,
+) -> list[str]:
+    """Refuse a temporal filter that cannot run on a clip of ``frames`` frames (offline)
+    or on a stream; returns warnings about the band."""
+    if stream and not filt.causal:
+        raise VmagError(
+            f"filter={kind} needs the whole clip; streaming needs a causal filter "
+            "(e.g. butter or iir)"
+        )
+    if not stream and frames < filt.min_frames:
+        raise VmagError(
+            f"the clip has {frames} frames; the {kind} filter for band "
+            f"{band[0]:g}-{band[1]:g} Hz at {fps:g} fps needs at least {filt.min_frames}"
+        )
+    if kind in _BANDPASS and band[0] == 0:
+        return [
+            f"band starts at 0 Hz: the {kind} filter then passes the clip's static content "
+            "and slow drift as well, which get magnified too; give LO > 0 to magnify only "
+            "changes within the band"
+        ]
+    return []
+
+
 @dataclass(kw_only=True)
 class Magnifier(ABC):
     """A video magnifier: output motion (or colour change) = (1 + alpha) x the input's.
@@ -119,10 +153,23 @@ class Magnifier(ABC):
         return list(cls._options)
 
     @classmethod
+    def option_names(cls) -> list[str]:
+        """The names of :meth:`options`."""
+        return [o.name for o in cls.options()]
+
+    @classmethod
     def unavailable(cls) -> str | None:
         """Why the method cannot run with its defaults here (e.g. no trained weights are
         shipped), or None when it can; listings leave such methods out unless asked."""
         return None
+
+    def check_clip(self, fps: float, frames: int, *, stream: bool = False) -> list[str]:
+        """Refuse (:class:`VmagError`) what cannot run on a clip of ``frames`` frames at
+        ``fps``, streamed or not, before any frame is decoded; returns warnings to show."""
+        check_positive("fps", fps)
+        if stream and not self.capabilities.streams:
+            raise VmagError(f"method {self.name} does not stream: run it without --stream")
+        return []
 
     @abstractmethod
     def magnify(
@@ -185,18 +232,19 @@ class EulerianMagnifier(Magnifier):
         self._setup(height, width)
         self._reset()
 
+    def check_clip(self, fps: float, frames: int, *, stream: bool = False) -> list[str]:
+        warnings = super().check_clip(fps, frames, stream=stream)
+        return warnings + check_temporal(
+            self.make_temporal_filter(fps), self.filter, self.band, fps, frames, stream=stream
+        )
+
     def magnify(
         self, frames: np.ndarray, fps: float, progress: ProgressFn | None = None
     ) -> np.ndarray:
         frames = check_frames(frames)
         n, h, w, _ = frames.shape
         filt = self.make_temporal_filter(fps)
-        if n < filt.min_frames:
-            raise VmagError(
-                f"the clip has {n} frames; the {self.filter} filter for band "
-                f"{self.band[0]:g}-{self.band[1]:g} Hz at {fps:g} fps needs at least "
-                f"{filt.min_frames}"
-            )
+        check_temporal(filt, self.filter, self.band, fps, n)
         report = progress or (lambda stage, done, total: None)
         chunk = chunk_frames(h, w)
         self._start(h, w)
@@ -239,11 +287,7 @@ class EulerianMagnifier(Magnifier):
 
     def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
         filt = self.make_temporal_filter(fps)
-        if not filt.causal:
-            raise VmagError(
-                f"filter={self.filter} needs the whole clip; streaming needs a causal filter "
-                "(butter or iir)"
-            )
+        check_temporal(filt, self.filter, self.band, fps, 0, stream=True)
         streams: dict[int, StreamingFilter] = {}  # one causal filter per band, made when first fed
         # what _magnify_block feeds (delay 0), or the series of _signals (delayed filters)
         make = self._block_stream if filt.delay == 0 else (lambda f: f.stream())

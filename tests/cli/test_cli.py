@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -121,26 +122,56 @@ def test_presets_fill_method_and_explicit_flags_win(capsys, clip_path, tmp_path,
 
 
 def test_methods_lists_options(capsys):
-    code, _, err = run(capsys, "methods")
+    code, out, _ = run(capsys, "methods")  # a result: stdout
     assert code == 0
     for name in ("linear", "color", "phase", "riesz", "acceleration", "--lambda-c", "--bandwidth"):
-        assert name in err
+        assert name in out
+
+
+def test_methods_json_lists_every_option_with_its_range(capsys):
+    code, out, _ = run(capsys, "methods", "--json")
+    assert code == 0
+    listing = {m["name"]: m for m in json.loads(out)["methods"]}
+    phase = {o["name"]: o for o in listing["phase"]["options"]}
+    assert phase["orientations"]["low"] == 2 and phase["orientations"]["high"] == 16
+    assert phase["band"]["kind"] == "pair" and phase["bandwidth"]["choices"][0] == "octave"
+    assert listing["magnet"]["needs_weights"] and listing["phase"]["inputs"] == ["video"]
 
 
 def test_info(capsys, clip_path):
-    code, _, err = run(capsys, "info", clip_path, "--fps", "600")
+    code, out, _ = run(capsys, "info", clip_path, "--fps", "600")
     assert code == 0
-    assert "64x64" in err and "600 fps" in err and "60" in err
+    assert "64x64" in out and "600 fps" in out and "60" in out
+
+
+def test_info_json(capsys, clip_path):
+    code, out, _ = run(capsys, "info", clip_path, "--fps", "600", "--json")
+    assert code == 0
+    info = json.loads(out)
+    assert (info["width"], info["height"], info["frames"], info["fps"]) == (64, 64, 60, 600.0)
+    assert info["container_fps"] == pytest.approx(FPS)
 
 
 def test_spectrum_finds_the_motion_frequency(capsys, clip_path, tmp_path):
     png = tmp_path / "spec.png"
-    code, _, err = run(capsys, "spectrum", clip_path, "-o", png, "--peaks", "1", "--min-freq", "1")
+    args = ("spectrum", clip_path, "-o", png, "--peaks", "1", "--min-freq", "1")
+    code, out, err = run(capsys, *args)
     assert code == 0, err
-    peaks = [ln for ln in err.splitlines() if ln.strip().endswith("dB") and "/min" in ln]
+    peaks = [ln for ln in out.splitlines() if ln.strip().endswith("dB") and "/min" in ln]
     first_peak = float(peaks[0].split("Hz")[0])
     assert first_peak == pytest.approx(3.0, abs=0.3)
     assert png.stat().st_size > 1000
+
+
+def test_spectrum_json(capsys, clip_path, tmp_path):
+    png = tmp_path / "spec.png"
+    args = ("spectrum", clip_path, "-o", png, "--peaks", "2", "--min-freq", "1", "--json")
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert len(doc["peaks"]) >= 1 and doc["fps"] == pytest.approx(FPS)
+    assert doc["peaks"][0]["hz"] == pytest.approx(3.0, abs=0.3)
+    assert doc["peaks"][0]["per_min"] == pytest.approx(60 * doc["peaks"][0]["hz"])
 
 
 def test_slice_writes_png(capsys, clip_path, tmp_path):

@@ -21,6 +21,11 @@ from rich.text import Text
 console = Console(stderr=True)
 
 
+def say(msg: str) -> None:
+    """A log line on stderr (results a script reads go to stdout)."""
+    console.print(msg, highlight=False, markup=False, soft_wrap=True)
+
+
 class RateColumn(ProgressColumn):
     """Items per second of a task, e.g. ``41.3 frames/s``."""
 

@@ -49,6 +49,7 @@ from vmag.magnifier import (
     ProgressFn,
     batched,
     check_frames,
+    check_temporal,
     chunk_frames,
 )
 from vmag.options import option
@@ -162,6 +163,13 @@ class LearnedMagnifier(Magnifier):
         auto = "cuda" if torch.cuda.is_available() else "cpu"
         self._device = torch.device(auto if self.device == "auto" else self.device)
         self.net = net.to(self._device).eval()
+
+    def check_clip(self, fps: float, frames: int, *, stream: bool = False) -> list[str]:
+        warnings = super().check_clip(fps, frames, stream=stream)
+        if self.mode != "temporal":
+            return warnings
+        filt = self._temporal_filter(fps)
+        return warnings + check_temporal(filt, self.filter, self.band, fps, frames, stream=stream)
 
     @property
     def amp(self) -> float:
@@ -289,12 +297,7 @@ class LearnedMagnifier(Magnifier):
         """Temporal mode offline: analyse, filter over time, synthesise, one tile at a time."""
         n = len(frames)
         filt = self._temporal_filter(fps)
-        if n < filt.min_frames:
-            raise VmagError(
-                f"the clip has {n} frames; the {self.filter} filter for band "
-                f"{self.band[0]:g}-{self.band[1]:g} Hz at {fps:g} fps needs at least "
-                f"{filt.min_frames}"
-            )
+        check_temporal(filt, self.filter, self.band, fps, n)
         tiles = self._tiles(*frames.shape[1:3])
         step = self._batch(tiles)
         reference = to_net(frames[:1], self._device)
@@ -350,11 +353,7 @@ class LearnedMagnifier(Magnifier):
 
     def _stream_temporal(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
         filt = self._temporal_filter(fps)
-        if not filt.causal:
-            raise VmagError(
-                f"filter={self.filter} needs the whole clip; streaming needs a causal filter "
-                "(butter, iir or accel)"
-            )
+        check_temporal(filt, self.filter, self.band, fps, 0, stream=True)
         delay = filt.delay
         state: _TemporalState | None = None
         pending: deque[np.ndarray] = deque()  # frames whose filtered motion has not come yet

@@ -1,0 +1,232 @@
+"""A magnification job: what to read, which method with which options, what to write.
+
+A :class:`MagnifyJob` is plain data (it round-trips through JSON, so the web page and
+the batch runner can queue it), and :func:`plan` checks all of it before any frame is
+decoded: the output's suffix and folder, ``compare``, the H.264 quality, writing over an
+input, the method's options and capabilities, the band against the clip's Nyquist
+frequency and its length. A bad output path never costs a ten-minute run.
+
+>>> from vmag.pipeline import MagnifyJob
+>>> job = MagnifyJob({"video": "in.mp4"}, "phase", {"alpha": 10}, "out.mp4")
+>>> MagnifyJob.from_dict(job.to_dict()) == job
+True
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from vmag.errors import VmagError, check_band
+from vmag.io.video import FORMATS, VideoInfo, probe
+from vmag.magnifier import Magnifier
+from vmag.options import Pair
+from vmag.presets import PRESETS, Preset
+from vmag.registry import create_magnifier, magnifier_class
+
+#: H.264 quality range of ``crf``.
+CRF_RANGE = (0, 51)
+
+
+@dataclass(frozen=True)
+class MagnifyJob:
+    """One run of a method over named input videos.
+
+    ``inputs`` maps the method's input names (its :class:`~vmag.magnifier.Capabilities`)
+    to files: ``{"video": path}`` for every method so far. ``params`` are the method's
+    options (see ``vmag methods``); unset ones take the method's defaults, or the
+    ``preset``'s. ``fps`` overrides the container's frame rate; ``start``/``stop`` select
+    frames ``[start, stop)``; ``compare`` also writes input | output side by side.
+    """
+
+    inputs: dict[str, Path]
+    method: str | None
+    params: dict[str, Any]
+    output: Path
+    compare: Path | None = None
+    stream: bool = False
+    fps: float | None = None
+    start: int = 0
+    stop: int | None = None
+    crf: int = 18
+    preset: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", {k: Path(v) for k, v in self.inputs.items()})
+        object.__setattr__(self, "output", Path(self.output))
+        if self.compare is not None:
+            object.__setattr__(self, "compare", Path(self.compare))
+        object.__setattr__(self, "params", dict(self.params))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job as JSON-ready data (paths as strings, pairs as lists)."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif f.name == "inputs":
+                value = {k: str(v) for k, v in value.items()}
+            elif f.name == "params":
+                value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MagnifyJob:
+        """A job from :meth:`to_dict`'s data; pairs come back as tuples."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise VmagError(f"a job has no field {', '.join(unknown)}")
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in data["params"].items()}
+        return cls(**{**data, "params": params})
+
+
+@dataclass
+class Plan:
+    """A checked job, ready to run: the clip's description, the frames to use, the built
+    magnifier, and what the user should be told before it runs."""
+
+    job: MagnifyJob
+    info: VideoInfo
+    start: int
+    stop: int
+    method: str
+    params: dict[str, Any]
+    magnifier: Magnifier
+    messages: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def frames(self) -> int:
+        """How many frames the run reads and writes."""
+        return self.stop - self.start
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
+def check_output(path: Path, inputs: list[Path], flag: str = "-o") -> None:
+    """Refuse an output the writer could not write or that is one of the inputs."""
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise VmagError(
+            f"cannot write {path} ({flag}): unsupported suffix {suffix or '(none)'!r}; "
+            "use .mp4 or .mov (H.264) or .mkv (lossless FFV1)"
+        )
+    for keep in inputs:
+        if _same_file(path, keep):
+            raise VmagError(f"refusing to overwrite the input {keep}: choose another output path")
+    if path.is_dir():
+        raise VmagError(f"cannot write {path} ({flag}): it is a directory; add a file name")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise VmagError(f"cannot write {path} ({flag}): {folder} is not a writable folder")
+
+
+def _check_crf(crf: Any) -> int:
+    low, high = CRF_RANGE
+    if isinstance(crf, bool) or not isinstance(crf, int) or not low <= crf <= high:
+        raise VmagError(f"crf must be an integer from {low} (lossless) to {high}, got {crf!r}")
+    return crf
+
+
+def _check_inputs(job: MagnifyJob, method: str) -> None:
+    wanted = magnifier_class(method).capabilities.inputs
+    if tuple(sorted(job.inputs)) != tuple(sorted(wanted)):
+        given = ", ".join(job.inputs) or "none"
+        raise VmagError(f"method {method} takes inputs {', '.join(wanted)}; got {given}")
+    for name, path in job.inputs.items():
+        if not path.is_file():
+            what = "is a directory" if path.is_dir() else "does not exist"
+            raise VmagError(f"input {name} {path} {what}")
+
+
+def _frame_range(job: MagnifyJob, info: VideoInfo) -> tuple[int, int]:
+    for name in ("start", "stop"):
+        value = getattr(job, name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise VmagError(f"{name} must be a frame index (an integer), got {value!r}")
+    stop = info.frames if job.stop is None else min(job.stop, info.frames)
+    if not 0 <= job.start < stop:
+        raise VmagError(f"--start {job.start} / --stop {stop} select no frames of {info.frames}")
+    return job.start, stop
+
+
+#: ``band_of_clip(path, info, start, stop) -> (band, why)``: a band found in the clip.
+BandSearch = Callable[[Path, VideoInfo, int, int], tuple[tuple[float, float], str]]
+
+
+def resolve_preset(
+    name: str, method: str | None, params: dict[str, Any], band_of_clip: Callable[[], Any]
+) -> tuple[str, dict[str, Any], list[str]]:
+    """Method and options with the preset ``name`` filling what was not given; explicit
+    values win. ``band_of_clip()`` finds a band (and says why) from the clip when the
+    preset has none (the vibration preset); it is called only then."""
+    if name not in PRESETS:
+        raise VmagError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+    preset: Preset = PRESETS[name]
+    params = dict(params)
+    messages = []
+    method = method or preset.method
+    params.setdefault("alpha", preset.alpha)
+    if "band" in magnifier_class(method).option_names() and "band" not in params:
+        if preset.band is None:
+            band, message = band_of_clip()
+            messages.append(f"preset {name}: {message}")
+            params["band"] = band
+        else:
+            params["band"] = preset.band
+    return method, params, messages
+
+
+def plan(job: MagnifyJob, band_of_clip: BandSearch | None = None) -> Plan:
+    """Check everything about ``job`` that can be checked before decoding; a
+    :class:`VmagError` naming the first problem otherwise. ``band_of_clip`` is the
+    vibration preset's spectrum search (see :func:`resolve_preset`); the pipeline passes
+    its own."""
+    inputs = list(job.inputs.values())
+    check_output(job.output, inputs)
+    if job.compare is not None:
+        check_output(job.compare, inputs, "--compare")
+        if _same_file(job.compare, job.output):
+            raise VmagError("--compare must name a different file than -o")
+    _check_crf(job.crf)
+    if job.preset is None:
+        method = job.method or "phase"
+        _check_inputs(job, method)
+    else:
+        if job.preset not in PRESETS:
+            raise VmagError(f"--preset must be one of {', '.join(PRESETS)}; got {job.preset!r}")
+        _check_inputs(job, job.method or PRESETS[job.preset].method)
+    info = probe(inputs[0], fps=job.fps)
+    start, stop = _frame_range(job, info)
+    messages: list[str] = []
+    params = {k: v for k, v in job.params.items() if v is not None}
+    if job.preset is not None:
+        if band_of_clip is None:
+            raise VmagError(f"preset {job.preset} needs a band search over the clip")
+        source = inputs[0]
+        method, params, messages = resolve_preset(
+            job.preset, job.method, params, lambda: band_of_clip(source, info, start, stop)
+        )
+    cls = magnifier_class(method)
+    wrong = sorted(set(params) - set(cls.option_names()))
+    if wrong:
+        flags = ", ".join("--" + k.replace("_", "-") for k in wrong)
+        raise VmagError(f"method {method} does not take {flags} (see `vmag methods`)")
+    options = {o.name: o for o in cls.options()}
+    if "band" in params and options["band"].kind is Pair:
+        params["band"] = check_band(options["band"].check(params["band"]), info.fps)
+    magnifier = create_magnifier(method, **params)
+    warnings = magnifier.check_clip(info.fps, stop - start, stream=job.stream)
+    return Plan(job, info, start, stop, method, params, magnifier, messages, warnings)
