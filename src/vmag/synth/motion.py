@@ -18,13 +18,8 @@ Sample i of seed K is a pure function of ``(K, i, config)``: the same alone, in 
 
 from __future__ import annotations
 
-import bisect
 import functools
-import json
 import math
-import shutil
-import struct
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
@@ -35,8 +30,9 @@ import scipy.special
 import torch
 
 from vmag._lazy import lazy_import
+from vmag.data import shards
+from vmag.data.shards import Field
 from vmag.errors import VmagError, check_choice
-from vmag.io.atomic import AtomicFile, atomic_write
 from vmag.synth.scene import GUARD, Layer, Scene, odd_fast_len
 from vmag.synth.textures import shape_mask, texture
 
@@ -53,8 +49,8 @@ _FADE = 12
 #: the Nyquist rate there would ring into its surroundings when it is shifted (6x less).
 _TEXTURE_BLUR = 0.7
 
-_MANIFEST = "manifest.json"
-_FORMAT = "vmag-motion-shards"
+#: The :mod:`vmag.data.shards` kind of the motion data.
+KIND = "motion"
 
 
 def _pair(name: str, value: Any, kind: type) -> tuple:
@@ -431,6 +427,12 @@ def _item(images: dict[str, np.ndarray], alpha: float) -> dict[str, torch.Tensor
     return item
 
 
+def _check_count(name: str, value: int) -> int:
+    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+        raise VmagError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
 def _check_index(i: int, n: int) -> int:
     i = int(i)
     if not -n <= i < n:
@@ -467,88 +469,22 @@ class MotionDataset(torch.utils.data.Dataset):
 # ---------------------------------------------------------------------------------- shards
 
 
-def _check_count(name: str, value: int) -> int:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-        raise VmagError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
 def _to_uint8(image: np.ndarray) -> np.ndarray:
     return (np.clip(image, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
 
-def _manifest(n: int, seed: int, shard_size: int, config: MotionConfig) -> dict[str, Any]:
-    starts = range(0, n, shard_size)
-    shards = [
-        {"file": f"shard-{j:05d}.npz", "start": s, "count": min(shard_size, n - s)}
-        for j, s in enumerate(starts)
-    ]
+def shard_fields(config: MotionConfig) -> dict[str, Field]:
+    """The arrays of one sample on disk: uint8 images, alpha, part, index and the layers'
+    displacements (NaN-padded to the most layers a sample can have)."""
+    s, rows = config.size, config.objects[1] + 1
+    images = {k: Field(np.uint8, (s, s, 3)) for k in IMAGE_KEYS}
     return {
-        "format": _FORMAT,
-        "version": 1,
-        "n": n,
-        "seed": seed,
-        "shard_size": shard_size,
-        "config": json.loads(json.dumps(asdict(config))),
-        "shards": shards,
-        "complete": False,
+        **images,
+        "index": Field(np.int64, ()),
+        "alpha": Field(np.float32, ()),
+        "part": Field(f"<U{max(map(len, PARTS))}", ()),
+        "displacements": Field(np.float32, (rows, 2), np.nan),
     }
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"))
-
-
-def _member(key: str) -> zipfile.ZipInfo:
-    """The .npz member for array ``key``, with a fixed date (byte-identical shards)."""
-    return zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-
-
-def _write_shard(
-    path: Path, seed: int, start: int, count: int, config: MotionConfig, tick: Callable[[], None]
-) -> None:
-    """Generate samples [start, start + count) into ``path`` (an uncompressed .npz), atomically.
-
-    Images accumulate in memory-mapped scratch files, so a shard of any size needs
-    little memory; the .npz is assembled from them and renamed into place.
-    """
-    scratch = path.with_name(path.name + ".partial")
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
-    s = config.size
-    images = {
-        k: np.lib.format.open_memmap(scratch / f"{k}.npy", "w+", np.uint8, (count, s, s, 3))
-        for k in IMAGE_KEYS
-    }
-    rows = config.objects[1] + 1
-    small = {
-        "index": np.arange(start, start + count, dtype=np.int64),
-        "alpha": np.zeros(count, np.float32),
-        "part": np.zeros(count, f"<U{max(map(len, PARTS))}"),
-        "displacements": np.full((count, rows, 2), np.nan, np.float32),
-    }
-    for j in range(count):
-        sample = make_sample(seed, start + j, config)
-        for k in IMAGE_KEYS:
-            images[k][j] = _to_uint8(getattr(sample, k))
-        small["alpha"][j] = sample.alpha
-        small["part"][j] = sample.part
-        small["displacements"][j, : len(sample.displacements)] = sample.displacements
-        tick()
-    for mm in images.values():
-        mm.flush()
-    del images
-    with AtomicFile(path) as out, zipfile.ZipFile(out.path, "w", zipfile.ZIP_STORED, True) as zf:
-        for k in IMAGE_KEYS:
-            with (
-                zf.open(_member(k), "w", force_zip64=True) as f,
-                open(scratch / f"{k}.npy", "rb") as src,
-            ):
-                shutil.copyfileobj(src, f, 1 << 24)
-        for k, arr in small.items():
-            with zf.open(_member(k), "w", force_zip64=True) as f:
-                np.lib.format.write_array(f, arr, allow_pickle=False)
-    shutil.rmtree(scratch)
 
 
 def write_shards(
@@ -559,88 +495,35 @@ def write_shards(
     shard_size: int = 1000,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Path]:
-    """Write samples 0..n-1 of ``seed`` to ``out_dir`` as .npz shards plus ``manifest.json``.
-
-    Shards hold uint8 images (:data:`IMAGE_KEYS`, (count, S, S, 3)), ``alpha``
-    (float32), ``part`` (strings), ``index`` and ``displacements`` (NaN-padded). Each
-    is written atomically, so re-running resumes: shards already there are kept. A
-    folder holding a different data set (other n, seed, shard size or config) is an
-    error. ``progress(done, total)`` is called as samples complete.
+    """Write samples 0..n-1 of ``seed`` to ``out_dir`` as :mod:`vmag.data.shards` of kind
+    ``motion`` (:func:`shard_fields`). Re-running resumes; a folder holding a different
+    data set (other n, seed, shard size or config) is an error. ``progress(done, total)``
+    is called as samples complete.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     [p.name for p in write_shards(d, 3, MotionConfig(size=32), seed=0, shard_size=2)]
     ['shard-00000.npz', 'shard-00001.npz']
     """
-    n, shard_size = _check_count("n", n), _check_count("shard_size", shard_size)
-    _streams(seed, 0)
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise VmagError(f"{out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    manifest = _manifest(n, seed, shard_size, config)
-    existing = out / _MANIFEST
-    if existing.is_file():
-        try:
-            old = json.loads(existing.read_text())
-        except (OSError, ValueError) as e:
-            raise VmagError(f"cannot read {existing}: {e}") from None
-        keys = ("format", "n", "seed", "shard_size", "config")
-        if not isinstance(old, dict) or any(old.get(k) != manifest[k] for k in keys):
-            raise VmagError(
-                f"{out} holds a different data set (its {_MANIFEST} differs in n, seed, "
-                "shard size or config); choose another folder"
-            )
-    _write_json(existing, manifest)
-    done = 0
-    paths = []
+    _check_count("n", n)
+    _streams(seed, 0)  # validates the seed
 
-    def tick() -> None:
-        nonlocal done
-        done += 1
-        if progress is not None:
-            progress(done, n)
+    def make(i: int) -> dict[str, Any]:
+        sample = make_sample(seed, i, config)
+        images = {k: _to_uint8(getattr(sample, k)) for k in IMAGE_KEYS}
+        return {
+            **images,
+            "index": i,
+            "alpha": sample.alpha,
+            "part": sample.part,
+            "displacements": sample.displacements,
+        }
 
-    pending = []
-    for shard in manifest["shards"]:
-        path = out / shard["file"]
-        paths.append(path)
-        if path.is_file():
-            done += shard["count"]
-        else:
-            pending.append((path, shard))
-    if progress is not None:
-        progress(done, n)
-    for path, shard in pending:
-        _write_shard(path, seed, shard["start"], shard["count"], config, tick)
-    manifest["complete"] = True
-    _write_json(existing, manifest)
-    return paths
-
-
-def _map_npz(path: Path) -> dict[str, np.ndarray]:
-    """Read-only memory maps of the arrays in an uncompressed .npz (no copy into memory)."""
-    arrays = {}
-    with zipfile.ZipFile(path) as zf, open(path, "rb") as f:
-        for info in zf.infolist():
-            if info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
-                raise VmagError(f"{path}: {info.filename} is not an uncompressed .npy member")
-            f.seek(info.header_offset)
-            header = f.read(30)
-            name_len, extra_len = struct.unpack("<HH", header[26:30])
-            f.seek(info.header_offset + 30 + name_len + extra_len)
-            version = np.lib.format.read_magic(f)
-            read = (
-                np.lib.format.read_array_header_1_0
-                if version == (1, 0)
-                else np.lib.format.read_array_header_2_0
-            )
-            shape, fortran, dtype = read(f)
-            order = "F" if fortran else "C"
-            arrays[info.filename[:-4]] = np.memmap(
-                path, dtype=dtype, mode="r", offset=f.tell(), shape=shape, order=order
-            )
-    return arrays
+    meta = {"seed": seed, "config": asdict(config)}
+    return shards.write_shards(
+        out_dir, n, shard_fields(config), make, kind=KIND, meta=meta,
+        shard_size=shard_size, progress=progress,
+    )  # fmt: skip
 
 
 class ShardDataset(torch.utils.data.Dataset):
@@ -651,41 +534,13 @@ class ShardDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        path = self.root / _MANIFEST
-        try:
-            manifest = json.loads(path.read_text())
-        except (OSError, ValueError) as e:
-            raise VmagError(f"cannot read {path}: {e}") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
-            raise VmagError(f"{path} is not a vmag motion data set manifest")
-        if not manifest.get("complete"):
-            raise VmagError(
-                f"{self.root} is incomplete; re-run `vmag synth motion` with the same "
-                "arguments to finish it"
-            )
-        self.manifest = manifest
-        self.n = int(manifest["n"])
-        self._starts = [int(s["start"]) for s in manifest["shards"]]
-        self._files = [self.root / s["file"] for s in manifest["shards"]]
-        missing = [p.name for p in self._files if not p.is_file()]
-        if missing:
-            raise VmagError(f"{self.root}: shard {missing[0]} is missing")
-        self._maps: dict[int, dict[str, np.ndarray]] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_maps"] = {}  # each process maps the files itself
-        return state
+        self.data = shards.Shards(root, kind=KIND)
+        self.root, self.manifest, self.n = self.data.root, self.data.manifest, self.data.n
 
     def __len__(self) -> int:
         return self.n
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-        i = _check_index(i, self.n)
-        j = bisect.bisect_right(self._starts, i) - 1
-        if j not in self._maps:
-            self._maps[j] = _map_npz(self._files[j])
-        arrays, row = self._maps[j], i - self._starts[j]
-        images = {k: arrays[k][row].astype(np.float32) * np.float32(1 / 255) for k in IMAGE_KEYS}
-        return _item(images, float(arrays["alpha"][row]))
+        row = self.data[_check_index(i, self.n)]
+        images = {k: row[k].astype(np.float32) * np.float32(1 / 255) for k in IMAGE_KEYS}
+        return _item(images, float(row["alpha"]))
