@@ -11,40 +11,20 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import platform
 import shlex
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-import vmag
 from vmag.bench.protocol import BenchResult, list_protocols, protocol_class
 from vmag.errors import VmagError
 from vmag.io.atomic import atomic_write
+from vmag.machine import machine_info
 from vmag.viz._figure import pyplot
 
 #: What the Markdown table calls the unmagnified input's scores (the sweep baseline).
 INPUT = "input"
-
-
-def machine_info(wall_s: float | None = None) -> dict[str, Any]:
-    """Where and when a result was measured: platform, CPUs, library versions, date, wall time."""
-    import torch
-
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "cpu_count": os.cpu_count(),
-        "torch": torch.__version__,
-        "torch_threads": torch.get_num_threads(),
-        "numpy": np.__version__,
-        "vmag": vmag.__version__,
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "wall_s": None if wall_s is None else round(float(wall_s), 3),
-    }
 
 
 def jsonable(obj: Any) -> Any:
@@ -263,7 +243,7 @@ def write_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = out / result.protocol
-    doc = jsonable(result.to_json() | {"machine": machine_info(wall_s)})
+    doc = jsonable(result.to_json() | {"machine": machine_info(wall_s=wall_s)})
     text = json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     markdown = markdown_report(result)
 

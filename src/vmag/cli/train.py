@@ -17,8 +17,9 @@ from rich.progress import (
 )
 
 from vmag.cli.progress import console, progress_bar
+from vmag.device import resolve_device
 from vmag.errors import VmagError, check_choice
-from vmag.learned.train import Interrupted, Monitor, load_config, resolve_device, train
+from vmag.learned.train import Interrupted, Monitor, load_config, train
 from vmag.learned.zoo import blend, list_models, load_weights, save_weights, widen
 
 

@@ -19,7 +19,8 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from vmag.errors import VmagError, check_choice
+from vmag.device import resolve_device
+from vmag.errors import VmagError
 from vmag.learned.net import MotionNet
 
 
@@ -98,14 +99,9 @@ def time_per_frame(
     network is used in eval mode under :func:`torch.inference_mode`; a network on another
     device is copied there, the caller's stays where it is.
     """
-    device = check_choice("device", device, ("cpu", "cuda", "auto"))
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" and not torch.cuda.is_available():
-        raise VmagError("device=cuda but torch sees no CUDA device")
     if not (isinstance(repeats, int) and repeats >= 1 and isinstance(warmup, int) and warmup >= 0):
         raise VmagError(f"repeats must be >= 1 and warmup >= 0, got {repeats!r}, {warmup!r}")
-    dev = torch.device(device)
+    dev = resolve_device(device)
     if _device_of(net).type != dev.type:
         net = copy.deepcopy(net).to(dev)
     was_training = net.training

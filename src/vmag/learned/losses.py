@@ -10,10 +10,10 @@ means, contrasts and structures over several scales without any learned weights.
 
 from __future__ import annotations
 
-import math
-
 import torch
 import torch.nn.functional as F
+
+from vmag.spatial import gaussian_blur
 
 #: Wang, Simoncelli & Bovik (2003): the relative importance of scales 1 (finest) to 5
 MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
@@ -48,23 +48,10 @@ def edge_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return l1(dx_p, dx_t) + l1(dy_p, dy_t)
 
 
-def _gaussian_filter(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of every channel, radius 3 sigma, replicate-padded ("same" size
-    for any image size)."""
-    radius = math.ceil(3 * sigma)
-    t = torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device)
-    g = torch.exp(-(t**2) / (2 * sigma**2))
-    g = g / g.sum()
-    ch = x.shape[1]
-    x = F.pad(x, (radius, radius, radius, radius), mode="replicate")
-    x = F.conv2d(x, g.view(1, 1, 1, -1).expand(ch, 1, 1, -1), groups=ch)
-    return F.conv2d(x, g.view(1, 1, -1, 1).expand(ch, 1, -1, 1), groups=ch)
-
-
 def _ssim_terms(x: torch.Tensor, y: torch.Tensor, sigma: float) -> tuple[torch.Tensor, ...]:
     """Per-pixel luminance and contrast-structure terms of SSIM for images in [0, 1]."""
     ch = x.shape[1]
-    stats = _gaussian_filter(torch.cat([x, y, x * x, y * y, x * y], dim=1), sigma)
+    stats = gaussian_blur(torch.cat([x, y, x * x, y * y, x * y], dim=1), sigma, "replicate")
     mx, my, exx, eyy, exy = stats.split(ch, dim=1)
     vx, vy, cxy = exx - mx * mx, eyy - my * my, exy - mx * my
     lum = (2 * mx * my + _C1) / (mx * mx + my * my + _C1)

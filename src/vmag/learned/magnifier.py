@@ -39,6 +39,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from vmag.device import DEVICES, resolve_device
 from vmag.errors import VmagError, check_band, check_positive
 from vmag.learned import zoo
 from vmag.learned.net import MotionNet
@@ -57,7 +58,6 @@ from vmag.registry import register_magnifier
 from vmag.temporal import FILTER_KINDS, StreamingFilter, TemporalFilter, make_filter
 
 MODES: tuple[str, ...] = ("static", "dynamic", "temporal")
-DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda")
 
 #: Pixels per network call (frames x tile area): 4 tiles of 512 x 512, or one 1024 x 1024.
 BATCH_PIXELS = 2**20
@@ -148,8 +148,7 @@ class LearnedMagnifier(Magnifier):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.device == "cuda" and not torch.cuda.is_available():
-            raise VmagError("device=cuda but torch sees no CUDA device; use device=cpu")
+        self._device = resolve_device(self.device)
         if self.net is not None and self.weights is not None:
             raise VmagError("give either weights (a file) or net (a network), not both")
         net = self.net if self.net is not None else zoo.create_model(self.model, self.weights)
@@ -160,8 +159,6 @@ class LearnedMagnifier(Magnifier):
                 f"tile must be 0 (whole frame) or at least {2 * multiple} px for this network, "
                 f"got {self.tile}"
             )
-        auto = "cuda" if torch.cuda.is_available() else "cpu"
-        self._device = torch.device(auto if self.device == "auto" else self.device)
         self.net = net.to(self._device).eval()
 
     def check_clip(self, fps: float, frames: int, *, stream: bool = False) -> list[str]:

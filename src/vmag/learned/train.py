@@ -37,8 +37,6 @@ import dataclasses
 import datetime
 import json
 import math
-import os
-import platform
 import signal
 import sys
 import threading
@@ -53,10 +51,12 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from vmag.device import resolve_device
 from vmag.errors import VmagError
 from vmag.io.atomic import atomic_write
 from vmag.learned import zoo
 from vmag.learned.net import Batch, MotionNet
+from vmag.machine import machine_info
 from vmag.synth.motion import MotionConfig, MotionDataset, ShardDataset
 
 #: Learning-rate schedules of ``[optimizer] schedule``.
@@ -623,39 +623,6 @@ def _worker_init(worker_id: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def resolve_device(device: str) -> torch.device:
-    """``"cpu"``, ``"cuda"`` or ``"auto"`` (CUDA when available) as a torch device.
-
-    >>> resolve_device("cpu")
-    device(type='cpu')
-    """
-    if device not in ("cpu", "cuda", "auto"):
-        raise VmagError(f"device must be one of cpu, cuda, auto; got {device!r}")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise VmagError("device cuda: no CUDA GPU is available to torch (use --device cpu)")
-    return torch.device("cuda" if device != "cpu" and torch.cuda.is_available() else "cpu")
-
-
-def hardware(device: torch.device) -> dict[str, Any]:
-    """Where training ran: platform, CPU, GPU, torch version."""
-    cpu = platform.processor() or platform.machine()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "torch": str(torch.__version__),  # a str subclass that weights_only loading refuses
-        "cpu": cpu,
-        "cpu_count": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "device": device.type,
-        "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
-    }
-
-
 # ------------------------------------------------------------------------------ the run
 
 
@@ -776,7 +743,7 @@ class _Run:
         self.started = time.perf_counter()
         self.elapsed_before = 0.0  # seconds spent by earlier runs of this folder
         self.done: list[dict[str, Any]] = []  # records of finished stages before the current
-        self.hardware = hardware(device)
+        self.hardware = machine_info(device)
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self.started

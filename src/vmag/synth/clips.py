@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.fft
 import torch
 import torch.nn.functional as F
-from scipy import ndimage
 
 from vmag.errors import VmagError
+from vmag.synth.scene import phase_ramp
 
 
 def noise_texture(
@@ -55,10 +56,12 @@ def sample_image(name: str = "chelsea") -> np.ndarray:
 
 
 def fourier_shift(image: np.ndarray, dy: float, dx: float) -> np.ndarray:
-    """``image`` (H, W, C) translated by (dy, dx) px, periodically and exactly."""
-    spectrum = np.fft.fft2(image, axes=(0, 1))
-    shifted = ndimage.fourier_shift(spectrum, (dy, dx, 0))
-    return np.fft.ifft2(shifted, axes=(0, 1)).real.astype(np.float32)
+    """``image`` (H, W, C) translated by (dy, dx) px, periodically and exactly (the
+    renderer of :mod:`vmag.synth.scene`: its :func:`~vmag.synth.scene.phase_ramp`)."""
+    h, w = image.shape[:2]
+    spectrum = scipy.fft.rfft2(image, axes=(0, 1))
+    spectrum *= phase_ramp((h, w), dy, dx)[..., None]
+    return scipy.fft.irfft2(spectrum, s=(h, w), axes=(0, 1)).astype(np.float32)
 
 
 def translating_clip(

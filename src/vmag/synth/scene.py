@@ -55,11 +55,22 @@ def odd_fast_len(n: int) -> int:
 
 
 def phase_ramp(shape: tuple[int, int], dy: float, dx: float) -> np.ndarray:
-    """rfft2-layout (H, W // 2 + 1) complex64 factors that translate by (dy, dx) px."""
+    """rfft2-layout (H, W // 2 + 1) complex64 factors that translate by (dy, dx) px.
+
+    On an even side the Nyquist frequency is its own negative, so a shift cannot rotate
+    it one way only: it gets the real part of the rotation, cos(π d) (cos(π (dy + dx))
+    at the corner), as the real part of a full inverse FFT would give it."""
     h, w = shape
-    ey = np.exp(-2j * np.pi * dy * scipy.fft.fftfreq(h)).astype(np.complex64)
-    ex = np.exp(-2j * np.pi * dx * scipy.fft.rfftfreq(w)).astype(np.complex64)
-    return ey[:, None] * ex[None, :]
+    ey = np.exp(-2j * np.pi * dy * scipy.fft.fftfreq(h))
+    ex = np.exp(-2j * np.pi * dx * scipy.fft.rfftfreq(w))
+    if h % 2 == 0:
+        ey[h // 2] = np.cos(np.pi * dy)
+    if w % 2 == 0:
+        ex[-1] = np.cos(np.pi * dx)
+    ramp = ey[:, None] * ex[None, :]
+    if h % 2 == 0 and w % 2 == 0:  # the corner is its own negative as a whole
+        ramp[h // 2, -1] = np.cos(np.pi * (dy + dx))
+    return ramp.astype(np.complex64)
 
 
 @dataclass(frozen=True, eq=False)
