@@ -18,12 +18,32 @@ delay (it is not the paper's filter: causal, and shaped differently around the b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from vmag.classical.phase import PhaseMagnifier
+import numpy as np
+
+from vmag.classical.phase import PhaseMagnifier, phase_magnify
 from vmag.errors import VmagError
 from vmag.options import option
 from vmag.registry import register_magnifier
+
+
+def acceleration_magnify(
+    frames: np.ndarray,
+    fps: float,
+    *,
+    alpha: float,
+    band: tuple[float, float],
+    filter: str = "accel",
+    order: int = 2,
+    **phase_options: Any,
+) -> np.ndarray:
+    """Acceleration magnification of a whole clip: :func:`phase_magnify` with the
+    temporal Laplacian-of-Gaussian (``filter="accel"``, tuned to the band's geometric
+    centre), which answers the phase's acceleration and not its linear drift."""
+    return phase_magnify(
+        frames, fps, alpha=alpha, band=band, filter=filter, order=order, **phase_options
+    )
 
 
 @register_magnifier

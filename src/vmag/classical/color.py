@@ -11,16 +11,68 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
-from vmag.errors import VmagError
-from vmag.magnifier import EulerianMagnifier
+from vmag.errors import VmagError, check_band
+from vmag.magnifier import EulerianMagnifier, check_frames, check_temporal, to_frames, to_tensor
 from vmag.options import option
 from vmag.pyramids import blur_down, max_levels
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
+from vmag.temporal import make_filter
+
+
+def gaussian_level(x: torch.Tensor, levels: int) -> torch.Tensor:
+    """Frames (B, H, W, 3) blurred and downsampled ``levels`` times, in YIQ (B, 3, h, w).
+    Blurring and colour conversion commute: the conversion runs at the low resolution."""
+    y = x.permute(0, 3, 1, 2)
+    for _ in range(levels):
+        y = blur_down(y if y.is_contiguous() else y.contiguous())
+    return rgb_to_yiq(y)
+
+
+def color_magnify(
+    frames: np.ndarray,
+    fps: float,
+    *,
+    alpha: float = 50.0,
+    band: tuple[float, float] = (0.8, 2.0),
+    filter: str = "butter",
+    order: int = 1,
+    levels: int = 4,
+    chrom_atten: float = 1.0,
+    causal: bool = False,
+) -> np.ndarray:
+    """Eulerian colour magnification of a whole clip (T, H, W, 3), as the paper states
+    it: a Gaussian level in YIQ band-passed over time, amplified by ``alpha`` (I and Q
+    also by ``chrom_atten``), resized back and added to the frames. ``causal`` filters
+    forward only (as a stream does). The reference :class:`ColorMagnifier` is tested
+    against."""
+    x = to_tensor(check_frames(frames))
+    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
+    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
+    filtered = temporal.causal_apply if causal else temporal.apply
+    height, width = x.shape[1:3]
+    low = gaussian_level(x, check_color_levels(height, width, levels))
+    gain = alpha * torch.tensor([1.0, chrom_atten, chrom_atten]).view(1, 3, 1, 1)
+    change = yiq_to_rgb(filtered(low) * gain)
+    if levels:  # bicubic resizing back, as two small matrices
+        rows, cols = resize_matrix(low.shape[-2], height), resize_matrix(low.shape[-1], width)
+        change = rows @ change @ cols.T
+    return to_frames(x + change.permute(0, 2, 3, 1))
+
+
+def check_color_levels(height: int, width: int, levels: int) -> int:
+    """``levels`` if a (height, width) frame has that many Gaussian levels, else an error."""
+    most = max_levels(height, width, min_size=MIN_SIDE)
+    if levels > most:
+        raise VmagError(
+            f"levels={levels!r} is out of range for a {height}x{width} frame: use 0..{most}"
+        )
+    return levels
 
 
 @register_magnifier
@@ -47,12 +99,7 @@ class ColorMagnifier(EulerianMagnifier):
     chrom_atten: float = option(1.0, "chromatic attenuation: scales the amplified I and Q", low=0)
 
     def _setup(self, height: int, width: int) -> None:
-        most = max_levels(height, width, min_size=MIN_SIDE)
-        if self.levels > most:
-            raise VmagError(
-                f"levels={self.levels!r} is out of range for a {height}x{width} frame: "
-                f"use 0..{most}"
-            )
+        check_color_levels(height, width, self.levels)
         h, w = height, width
         for _ in range(self.levels):
             h, w = (h + 1) // 2, (w + 1) // 2
@@ -63,11 +110,7 @@ class ColorMagnifier(EulerianMagnifier):
         self._gain = self.alpha * torch.tensor([1.0, self.chrom_atten, self.chrom_atten])
 
     def _decompose(self, x: torch.Tensor) -> torch.Tensor:
-        # Blurring and colour conversion commute: convert at the low resolution.
-        y = x.permute(0, 3, 1, 2)
-        for _ in range(self.levels):
-            y = blur_down(y if y.is_contiguous() else y.contiguous())
-        return rgb_to_yiq(y)
+        return gaussian_level(x, self.levels)
 
     def _signals(self, rep: torch.Tensor) -> list[torch.Tensor]:
         return [rep]

@@ -14,15 +14,17 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
-from vmag.errors import VmagError
-from vmag.magnifier import EulerianMagnifier
+from vmag.errors import VmagError, check_band
+from vmag.magnifier import EulerianMagnifier, check_frames, check_temporal, to_frames, to_tensor
 from vmag.options import option
 from vmag.pyramids import blur_down, blur_up, collapse_laplacian, laplacian_pyramid, max_levels
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
+from vmag.temporal import make_filter
 
 
 def level_alphas(
@@ -57,6 +59,72 @@ def published_levels(height: int, width: int) -> int:
     return levels
 
 
+def pyramid_levels(height: int, width: int, levels: int | None) -> int:
+    """The Laplacian levels used for a (height, width) frame: ``levels``, or by default
+    as many as the published code builds; a :class:`VmagError` when out of range."""
+    most = max_levels(height, width, min_size=MIN_SIDE)
+    chosen = min(most, published_levels(height, width)) if levels is None else levels
+    if not 2 <= chosen <= most:
+        raise VmagError(
+            f"levels={chosen} is out of range for a {height}x{width} frame: use 2..{most}"
+        )
+    return chosen
+
+
+def half_resolution_bands(x: torch.Tensor, levels: int, color: bool) -> list[torch.Tensor]:
+    """Levels 1.. of the Laplacian pyramid of frames (B, H, W, 3) in YIQ (``color``) or Y
+    (B, C, h, w), and its low-pass: the pyramid of the half-resolution Gaussian level, as
+    the finest band (level 0) is never amplified. Blurring and colour conversion commute,
+    so YIQ is taken at half resolution."""
+    if color:
+        half = rgb_to_yiq(blur_down(x.permute(0, 3, 1, 2).contiguous()))
+    else:
+        half = blur_down(luminance(x)).unsqueeze(1)
+    return laplacian_pyramid(half, levels - 1)
+
+
+def add_half_change(x: torch.Tensor, change: torch.Tensor) -> torch.Tensor:
+    """Frames (B, H, W, 3) plus a half-resolution change of Y or YIQ (B, C, h, w)."""
+    size = tuple(x.shape[1:3])
+    if change.shape[1] == 1:
+        return x + blur_up(change[:, 0], size).unsqueeze(-1)
+    return x + blur_up(yiq_to_rgb(change), size).permute(0, 2, 3, 1)
+
+
+def linear_magnify(
+    frames: np.ndarray,
+    fps: float,
+    *,
+    alpha: float,
+    band: tuple[float, float],
+    filter: str = "butter",
+    order: int = 1,
+    levels: int | None = None,
+    lambda_c: float = 16.0,
+    chrom_atten: float = 0.1,
+    causal: bool = False,
+) -> np.ndarray:
+    """Eulerian linear magnification of a whole clip (T, H, W, 3), as the paper states
+    it: each Laplacian level's pixels band-passed over time, multiplied by the level's
+    alpha (bounded by the λc cutoff; I and Q also by ``chrom_atten``) and added back.
+    ``causal`` filters forward only (as a stream does). The reference the streaming
+    :class:`LinearMagnifier` is tested against."""
+    x = to_tensor(check_frames(frames))
+    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
+    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
+    filtered = temporal.causal_apply if causal else temporal.apply
+    height, width = x.shape[1:3]
+    levels = pyramid_levels(height, width, levels)
+    alphas = level_alphas(alpha, lambda_c, levels, height, width)
+    color = chrom_atten > 0  # only luminance when chrominance is not amplified at all
+    gain = torch.tensor([1.0, chrom_atten, chrom_atten])[: 3 if color else 1].view(1, -1, 1, 1)
+    *bands, lowpass = half_resolution_bands(x, levels, color)
+    change = [a * gain * filtered(b) if a > 0 else torch.zeros_like(b)
+              for b, a in zip(bands, alphas[1:], strict=True)]  # fmt: skip
+    change.append(torch.zeros_like(lowpass))  # the low-pass is not amplified
+    return to_frames(add_half_change(x, collapse_laplacian(change)))
+
+
 @register_magnifier
 @dataclass(kw_only=True)
 class LinearMagnifier(EulerianMagnifier):
@@ -84,13 +152,7 @@ class LinearMagnifier(EulerianMagnifier):
     )
 
     def _setup(self, height: int, width: int) -> None:
-        most = max_levels(height, width, min_size=MIN_SIDE)
-        default = min(most, published_levels(height, width))
-        self._levels = default if self.levels is None else self.levels
-        if not 2 <= self._levels <= most:
-            raise VmagError(
-                f"levels={self._levels} is out of range for a {height}x{width} frame: use 2..{most}"
-            )
+        self._levels = pyramid_levels(height, width, self.levels)
         self._alphas = level_alphas(self.alpha, self.lambda_c, self._levels, height, width)
         self._size = (height, width)
         # Only luminance when chrominance is not amplified at all.
@@ -99,14 +161,7 @@ class LinearMagnifier(EulerianMagnifier):
         self._gain = gain.view(1, -1, 1, 1)
 
     def _decompose(self, x: torch.Tensor) -> list[torch.Tensor]:
-        # The finest band is never amplified (level_alphas), so only the pyramid of the
-        # half-resolution Gaussian level is needed: its bands are levels 1.. of the full one.
-        # Blurring and colour conversion commute, so YIQ is taken at half resolution.
-        if self._channels == 1:
-            half = blur_down(luminance(x)).unsqueeze(1)
-        else:
-            half = rgb_to_yiq(blur_down(x.permute(0, 3, 1, 2).contiguous()))
-        return laplacian_pyramid(half, self._levels - 1)
+        return half_resolution_bands(x, self._levels, self._channels == 3)
 
     def _signals(self, rep: list[torch.Tensor]) -> list[torch.Tensor]:
         return [rep[k - 1] for k, a in enumerate(self._alphas) if a > 0]
@@ -124,8 +179,4 @@ class LinearMagnifier(EulerianMagnifier):
                 else:  # also when λc leaves the finer levels (or all of them) unamplified
                     pyr.append(x.new_zeros(len(x), self._channels, h, w))
             h, w = (h + 1) // 2, (w + 1) // 2
-        change = collapse_laplacian(pyr)  # half resolution
-        if self._channels == 1:
-            return x + blur_up(change[:, 0], self._size).unsqueeze(-1)
-        change = blur_up(yiq_to_rgb(change), self._size)
-        return x + change.permute(0, 2, 3, 1)
+        return add_half_change(x, collapse_laplacian(pyr))  # the change is at half resolution

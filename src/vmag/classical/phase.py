@@ -19,21 +19,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from vmag.classical._smoothing import amplitude_weighted_blur
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
-from vmag.magnifier import EulerianMagnifier, FilterStep
+from vmag.errors import check_band
+from vmag.magnifier import (
+    EulerianMagnifier,
+    FilterStep,
+    check_frames,
+    check_temporal,
+    to_frames,
+    to_tensor,
+)
 from vmag.options import option
 from vmag.pyramids import SteerablePyramid
 from vmag.pyramids.steerable import MAX_ORIENTATIONS, MIN_ORIENTATIONS
 from vmag.registry import register_magnifier
-from vmag.temporal import StreamingFilter, TemporalFilter
+from vmag.temporal import StreamingFilter, TemporalFilter, make_filter
 
 BANDWIDTHS = ("octave", "half", "quarter")
 
 # a block's bands: (scale, orientation, complex band (B, C, h, w)), finest first
 Rep = list[tuple[int, int, torch.Tensor]]
+
+
+def magnified_channels(x: torch.Tensor, luminance_only: bool) -> torch.Tensor:
+    """The channels a phase method magnifies of frames (B, H, W, 3): Y (B, 1, H, W), or
+    YIQ (B, 3, H, W)."""
+    if luminance_only:
+        return luminance(x).unsqueeze(1)
+    return rgb_to_yiq(x.permute(0, 3, 1, 2))
 
 
 def add_change(x: torch.Tensor, change: torch.Tensor, *, inplace: bool = False) -> torch.Tensor:
@@ -75,6 +92,51 @@ def rotation_change(
     s = torch.sin(half)
     out = half.cos_().mul_(bands.imag).addcmul_(s, bands.real)
     return out.mul_(s).mul_(-2.0)
+
+
+def unwrapped_phase(bands: torch.Tensor) -> torch.Tensor:
+    """The phase of complex coefficients over time (dim 0) relative to the first frame,
+    accumulated from frame-to-frame changes so that it never wraps."""
+    angle = torch.atan2(bands.imag.contiguous(), bands.real.contiguous())
+    return torch.cumsum(phase_increments(angle, angle[0]), dim=0)
+
+
+def phase_magnify(
+    frames: np.ndarray,
+    fps: float,
+    *,
+    alpha: float,
+    band: tuple[float, float],
+    filter: str = "butter",
+    order: int = 1,
+    levels: int | None = None,
+    orientations: int = 4,
+    bandwidth: str = "octave",
+    sigma: float = 0.0,
+    luminance_only: bool = True,
+    causal: bool = False,
+) -> np.ndarray:
+    """Phase-based motion magnification of a whole clip (T, H, W, 3), as the paper states
+    it: every band's phase over time is band-passed, smoothed where the band is weak, and
+    multiplied by ``alpha``. ``causal`` filters forward only (as a stream does).
+
+    Holds the clip, its spectrum and one band of every frame at a time: the reference the
+    streaming :class:`PhaseMagnifier` is tested against, and fine for short clips.
+    """
+    x = to_tensor(check_frames(frames))
+    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
+    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
+    filtered = temporal.causal_apply if causal else temporal.apply
+    y = magnified_channels(x, luminance_only)
+    pyramid = SteerablePyramid(
+        *x.shape[1:3], levels=levels, orientations=orientations, bandwidth=bandwidth
+    )
+    change = pyramid.band_sum()
+    for scale, orientation, c in pyramid.bands(y):  # complex coefficients (T, C, h, w)
+        phase = filtered(unwrapped_phase(c))  # the motion in the temporal band
+        phase = amplitude_weighted_blur(phase, c.abs(), sigma)
+        change.add(scale, orientation, rotation_change(c, phase, alpha))  # Re(c e^{iαφ} − c)
+    return to_frames(add_change(x, change.frames()))
 
 
 @register_magnifier
@@ -120,10 +182,7 @@ class PhaseMagnifier(EulerianMagnifier):
         self._phase: list[torch.Tensor] = []  # each band's phase then, relative to frame 0
 
     def _channels(self, x: torch.Tensor) -> torch.Tensor:
-        """The channels magnified: Y (B, 1, H, W), or YIQ (B, 3, H, W)."""
-        if self.luminance_only:
-            return luminance(x).unsqueeze(1)
-        return rgb_to_yiq(x.permute(0, 3, 1, 2))
+        return magnified_channels(x, self.luminance_only)
 
     def _decompose(self, x: torch.Tensor) -> Rep:
         # The residuals are never magnified, so only the bands are needed.

@@ -16,19 +16,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 from torch import Tensor
 
 from vmag.classical._smoothing import amplitude_weighted_blur
-from vmag.classical.phase import add_change
-from vmag.colorspace import luminance, rgb_to_yiq
-from vmag.errors import VmagError
-from vmag.magnifier import EulerianMagnifier, FilterStep
+from vmag.classical.phase import add_change, magnified_channels
+from vmag.errors import VmagError, check_band
+from vmag.magnifier import (
+    EulerianMagnifier,
+    FilterStep,
+    check_frames,
+    check_temporal,
+    to_frames,
+    to_tensor,
+)
 from vmag.options import option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels, riesz_transform
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
-from vmag.temporal import StreamingFilter, TemporalFilter
+from vmag.temporal import StreamingFilter, TemporalFilter, make_filter
 
 # (the channels decomposed: Y or YIQ, (B, C, H, W); bands; low-pass; Riesz pairs)
 Rep = tuple[torch.Tensor, list[torch.Tensor], torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
@@ -50,6 +57,56 @@ def quaternion_phase_step(
     norm = torch.hypot(vi, vj)
     scale = torch.atan2(norm, real, out=real).div_(norm.add_(1e-12))
     return vi.mul_(scale), vj.mul_(scale)
+
+
+def riesz_shift(
+    b: Tensor, r1: Tensor, r2: Tensor, pc: Tensor, ps: Tensor, alpha: float, sigma: float = 0.0
+) -> Tensor:
+    """Band ``b`` (Riesz pair ``r1``, ``r2``) phase-shifted by ``alpha`` times its
+    filtered phase (φc, φs), smoothed with amplitude weights over ``sigma`` px first."""
+    if sigma > 0:
+        amplitude = torch.sqrt(b * b + r1 * r1 + r2 * r2)
+        pc = amplitude_weighted_blur(pc, amplitude, sigma)
+        ps = amplitude_weighted_blur(ps, amplitude, sigma)
+    angle = torch.hypot(pc, ps).mul_(alpha)  # αφ
+    # sin(αφ)/φ written with sinc so φ -> 0 is exact: α·sinc(αφ/π).
+    along = torch.sinc(angle / torch.pi).mul_(-alpha)
+    along.mul_(torch.mul(pc, r1).addcmul_(ps, r2))
+    return along.addcmul_(b, angle.cos_())
+
+
+def riesz_magnify(
+    frames: np.ndarray,
+    fps: float,
+    *,
+    alpha: float,
+    band: tuple[float, float],
+    filter: str = "butter",
+    order: int = 1,
+    levels: int | None = None,
+    sigma: float = 0.0,
+    luminance_only: bool = True,
+    causal: bool = False,
+) -> np.ndarray:
+    """Riesz-pyramid phase magnification of a whole clip (T, H, W, 3), as the paper
+    states it: each Laplacian band's quaternionic phase change from frame to frame,
+    summed over time, band-passed, and each band shifted by ``alpha`` times it.
+    ``causal`` filters forward only (as a stream does). The reference the streaming
+    :class:`RieszMagnifier` is tested against."""
+    x = to_tensor(check_frames(frames))
+    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
+    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
+    filtered = temporal.causal_apply if causal else temporal.apply
+    y = magnified_channels(x, luminance_only)
+    most = max_levels(*x.shape[1:3], min_size=MIN_SIDE)
+    pyr = laplacian_pyramid(y, most if levels is None else levels)
+    for k, b in enumerate(pyr[:-1]):  # the low-pass residual is not magnified
+        r1, r2 = riesz_transform(b)
+        before = [torch.cat([c[:1], c[:-1]]) for c in (b, r1, r2)]  # each frame's previous
+        dc, ds = quaternion_phase_step(b, r1, r2, *before)  # (Δφ cosθ, Δφ sinθ)
+        pc, ps = filtered(torch.cumsum(dc, 0)), filtered(torch.cumsum(ds, 0))
+        pyr[k] = riesz_shift(b, r1, r2, pc, ps, alpha, sigma)
+    return to_frames(add_change(x, collapse_laplacian(pyr) - y))
 
 
 @register_magnifier
@@ -88,10 +145,7 @@ class RieszMagnifier(EulerianMagnifier):
         self._phase: list[tuple[torch.Tensor, torch.Tensor]] = []  # (φc, φs) then
 
     def _channels(self, x: torch.Tensor) -> torch.Tensor:
-        """The channels magnified: Y (B, 1, H, W), or YIQ (B, 3, H, W)."""
-        if self.luminance_only:
-            return luminance(x).unsqueeze(1)
-        return rgb_to_yiq(x.permute(0, 3, 1, 2))
+        return magnified_channels(x, self.luminance_only)
 
     def _decompose(self, x: torch.Tensor) -> Rep:
         y = self._channels(x)
@@ -129,15 +183,7 @@ class RieszMagnifier(EulerianMagnifier):
 
     def _shift(self, b: Tensor, r1: Tensor, r2: Tensor, pc: Tensor, ps: Tensor) -> Tensor:
         """Band ``b`` phase-shifted by α times its filtered phase (φc, φs)."""
-        if self.sigma > 0:
-            amplitude = torch.sqrt(b * b + r1 * r1 + r2 * r2)
-            pc = amplitude_weighted_blur(pc, amplitude, self.sigma)
-            ps = amplitude_weighted_blur(ps, amplitude, self.sigma)
-        angle = torch.hypot(pc, ps).mul_(self.alpha)  # αφ
-        # sin(αφ)/φ written with sinc so φ -> 0 is exact: α·sinc(αφ/π).
-        along = torch.sinc(angle / torch.pi).mul_(-self.alpha)
-        along.mul_(torch.mul(pc, r1).addcmul_(ps, r2))
-        return along.addcmul_(b, angle.cos_())
+        return riesz_shift(b, r1, r2, pc, ps, self.alpha, self.sigma)
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None

@@ -182,6 +182,18 @@ class TemporalFilter(ABC):
     def stream(self) -> StreamingFilter:
         """A fresh stream of this filter, for frames that arrive block by block."""
 
+    def causal_apply(self, x: Array) -> Array:
+        """What :meth:`stream` gives for the whole clip ``[T, ...]`` fed at once, aligned
+        with the input (the outputs for times before the clip dropped, the flush
+        appended): filtered forward only, as a live stream is."""
+        if not self.causal:
+            raise VmagError(f"{self!r} is not causal: it needs the whole clip")
+        stream = self.stream()
+        parts = [stream.step(x), stream.flush()]
+        if isinstance(x, torch.Tensor):
+            return torch.cat(parts)[self.delay :]
+        return np.concatenate(parts)[self.delay :]
+
     def increment_stream(self) -> StreamingFilter:
         """A fresh stream fed a series' increments ``x_t - x_{t-1}`` that outputs what
         :meth:`stream` would for ``x_t - x_0`` (the first increment is taken as 0).
