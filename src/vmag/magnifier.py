@@ -126,6 +126,17 @@ def check_temporal(
     return []
 
 
+def clip_filter(
+    kind: str, band: tuple[float, float], fps: float, order: int, frames: int, causal: bool
+) -> Callable[[torch.Tensor], torch.Tensor]:
+    """The temporal filter a functional core applies to a whole series of ``frames``
+    frames: zero-phase (``apply``) or, with ``causal``, forward only as a stream filters
+    (``causal_apply``); checked against the clip first."""
+    temporal = make_filter(kind, check_band(band, fps), fps, order=order)
+    check_temporal(temporal, kind, band, fps, frames, stream=causal)
+    return temporal.causal_apply if causal else temporal.apply
+
+
 @dataclass(kw_only=True)
 class Magnifier(ABC):
     """A video magnifier: output motion (or colour change) = (1 + alpha) x the input's.

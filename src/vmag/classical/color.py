@@ -16,13 +16,12 @@ import torch
 import torch.nn.functional as F
 
 from vmag.colorspace import rgb_to_yiq, yiq_to_rgb
-from vmag.errors import VmagError, check_band
-from vmag.magnifier import EulerianMagnifier, check_frames, check_temporal, to_frames, to_tensor
+from vmag.errors import VmagError
+from vmag.magnifier import EulerianMagnifier, check_frames, clip_filter, to_frames, to_tensor
 from vmag.options import option
 from vmag.pyramids import blur_down, max_levels
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
-from vmag.temporal import make_filter
 
 
 def gaussian_level(x: torch.Tensor, levels: int) -> torch.Tensor:
@@ -52,9 +51,7 @@ def color_magnify(
     forward only (as a stream does). The reference :class:`ColorMagnifier` is tested
     against."""
     x = to_tensor(check_frames(frames))
-    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
-    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
-    filtered = temporal.causal_apply if causal else temporal.apply
+    filtered = clip_filter(filter, band, fps, order, len(x), causal)
     height, width = x.shape[1:3]
     low = gaussian_level(x, check_color_levels(height, width, levels))
     gain = alpha * torch.tensor([1.0, chrom_atten, chrom_atten]).view(1, 3, 1, 1)

@@ -18,13 +18,12 @@ import numpy as np
 import torch
 
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
-from vmag.errors import VmagError, check_band
-from vmag.magnifier import EulerianMagnifier, check_frames, check_temporal, to_frames, to_tensor
+from vmag.errors import VmagError
+from vmag.magnifier import EulerianMagnifier, check_frames, clip_filter, to_frames, to_tensor
 from vmag.options import option
 from vmag.pyramids import blur_down, blur_up, collapse_laplacian, laplacian_pyramid, max_levels
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
-from vmag.temporal import make_filter
 
 
 def level_alphas(
@@ -110,9 +109,7 @@ def linear_magnify(
     ``causal`` filters forward only (as a stream does). The reference the streaming
     :class:`LinearMagnifier` is tested against."""
     x = to_tensor(check_frames(frames))
-    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
-    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
-    filtered = temporal.causal_apply if causal else temporal.apply
+    filtered = clip_filter(filter, band, fps, order, len(x), causal)
     height, width = x.shape[1:3]
     levels = pyramid_levels(height, width, levels)
     alphas = level_alphas(alpha, lambda_c, levels, height, width)

@@ -24,12 +24,11 @@ import torch
 
 from vmag.classical._smoothing import amplitude_weighted_blur
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
-from vmag.errors import check_band
 from vmag.magnifier import (
     EulerianMagnifier,
     FilterStep,
     check_frames,
-    check_temporal,
+    clip_filter,
     to_frames,
     to_tensor,
 )
@@ -37,7 +36,7 @@ from vmag.options import option
 from vmag.pyramids import SteerablePyramid
 from vmag.pyramids.steerable import MAX_ORIENTATIONS, MIN_ORIENTATIONS
 from vmag.registry import register_magnifier
-from vmag.temporal import StreamingFilter, TemporalFilter, make_filter
+from vmag.temporal import StreamingFilter, TemporalFilter
 
 BANDWIDTHS = ("octave", "half", "quarter")
 
@@ -124,9 +123,7 @@ def phase_magnify(
     streaming :class:`PhaseMagnifier` is tested against, and fine for short clips.
     """
     x = to_tensor(check_frames(frames))
-    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
-    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
-    filtered = temporal.causal_apply if causal else temporal.apply
+    filtered = clip_filter(filter, band, fps, order, len(x), causal)
     y = magnified_channels(x, luminance_only)
     pyramid = SteerablePyramid(
         *x.shape[1:3], levels=levels, orientations=orientations, bandwidth=bandwidth

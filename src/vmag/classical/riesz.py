@@ -22,12 +22,12 @@ from torch import Tensor
 
 from vmag.classical._smoothing import amplitude_weighted_blur
 from vmag.classical.phase import add_change, magnified_channels
-from vmag.errors import VmagError, check_band
+from vmag.errors import VmagError
 from vmag.magnifier import (
     EulerianMagnifier,
     FilterStep,
     check_frames,
-    check_temporal,
+    clip_filter,
     to_frames,
     to_tensor,
 )
@@ -35,7 +35,7 @@ from vmag.options import option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels, riesz_transform
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
-from vmag.temporal import StreamingFilter, TemporalFilter, make_filter
+from vmag.temporal import StreamingFilter, TemporalFilter
 
 # (the channels decomposed: Y or YIQ, (B, C, H, W); bands; low-pass; Riesz pairs)
 Rep = tuple[torch.Tensor, list[torch.Tensor], torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
@@ -94,9 +94,7 @@ def riesz_magnify(
     ``causal`` filters forward only (as a stream does). The reference the streaming
     :class:`RieszMagnifier` is tested against."""
     x = to_tensor(check_frames(frames))
-    temporal = make_filter(filter, check_band(band, fps), fps, order=order)
-    check_temporal(temporal, filter, band, fps, len(x), stream=causal)
-    filtered = temporal.causal_apply if causal else temporal.apply
+    filtered = clip_filter(filter, band, fps, order, len(x), causal)
     y = magnified_channels(x, luminance_only)
     most = max_levels(*x.shape[1:3], min_size=MIN_SIDE)
     pyr = laplacian_pyramid(y, most if levels is None else levels)
