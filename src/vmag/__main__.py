@@ -1,6 +1,6 @@
 """``python -m vmag`` runs the command-line program."""
 
-from vmag.cli.main import main
+from vmag.cli import main
 
 if __name__ == "__main__":
     main()

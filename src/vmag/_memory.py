@@ -9,8 +9,9 @@ frames; within a frame, the heaps still fragment around the frame-sized temporar
 returned to the OS when freed. Elsewhere (another C library, another OS) both are no-ops.
 
 Both change the whole process, so a library never does them on its own: a caller that
-owns the process (the ``vmag`` command, a batch worker) opts in with :func:`tune`.
-Until then :func:`release_memory` does nothing.
+owns the process (the ``vmag`` command, a batch worker) opts in with :func:`tune`, and
+until then both do nothing. Even then, only streams of frames too large to batch use
+them (1080p); smaller frames keep the allocator's defaults, which are faster there.
 """
 
 from __future__ import annotations
@@ -42,12 +43,11 @@ def _libc_function(name: str) -> Callable[..., int] | None:
         return None
 
 
-def tune(threshold: int = LARGE) -> None:
-    """Opt this process in: serve large allocations from their own maps
-    (:func:`map_large_allocations`) and let :func:`release_memory` trim the heaps."""
+def tune() -> None:
+    """Opt this process in: let :func:`map_large_allocations` and :func:`release_memory`
+    act when a stream asks for them."""
     global _tuned
     _tuned = True
-    map_large_allocations(threshold)
 
 
 def release_memory() -> None:
@@ -65,7 +65,8 @@ def release_memory() -> None:
 
 def map_large_allocations(threshold: int = LARGE) -> None:
     """Serve allocations of ``threshold`` bytes or more from their own memory maps (glibc),
-    for the rest of the process; a no-op where unsupported.
+    for the rest of the process, once it is :func:`tune`-d; a no-op before that and where
+    unsupported.
 
     glibc does this from 128 kB at first but raises the threshold each time such a block
     is freed (up to 32 MB), after which frame-sized temporaries come from the heaps, where
@@ -74,6 +75,8 @@ def map_large_allocations(threshold: int = LARGE) -> None:
 
     >>> map_large_allocations(32 << 20)  # the most glibc would raise it to on its own
     """
+    if not _tuned:
+        return
     mallopt = _libc_function("mallopt")
     if mallopt is not None:
         mallopt(_M_MMAP_THRESHOLD, int(threshold))

@@ -316,6 +316,8 @@ class EulerianMagnifier(Magnifier):
         # the OS, where the caller opted in (vmag._memory.tune), or the footprint drifts up
         # by hundreds of MB at 1080p.
         tidy = _memory.release_memory if len(first) == 1 else (lambda: None)
+        if len(first) == 1:
+            _memory.map_large_allocations()
         self._start(first.shape[1], first.shape[2])
         tidy()
         blocks = chain([first], blocks)

@@ -30,24 +30,29 @@ T = TypeVar("T", bound=type)
 
 
 class Registry(Generic[T]):
-    """Classes found by their ``name`` attribute; ``kind`` names them in messages
-    (``unknown method 'x'``). ``check(cls)`` runs on each registration (e.g. to refuse a
-    class missing a required attribute)."""
+    """Classes found by their ``name`` attribute (or the attribute ``key``); ``kind``
+    names them in messages (``unknown method 'x'``). ``check(cls)`` runs on each
+    registration (e.g. to refuse a class missing a required attribute)."""
 
     def __init__(
-        self, kind: str, providers: tuple[str, ...], check: Callable[[T], None] | None = None
+        self,
+        kind: str,
+        providers: tuple[str, ...],
+        check: Callable[[T], None] | None = None,
+        key: str = "name",
     ) -> None:
         self.kind = kind
         self.providers = providers
         self._check = check
+        self._key = key
         self._classes: dict[str, T] = {}
         self._loaded = False
 
     def register(self, cls: T) -> T:
-        """Class decorator: make ``cls`` available under ``cls.name``."""
-        name = getattr(cls, "name", "")
+        """Class decorator: make ``cls`` available under its ``name`` (or ``key``) attribute."""
+        name = getattr(cls, self._key, "")
         if not name:
-            raise TypeError(f"{cls.__qualname__} needs a non-empty class attribute `name`")
+            raise TypeError(f"{cls.__qualname__} needs a non-empty class attribute `{self._key}`")
         if name in self._classes and self._classes[name] is not cls:
             raise TypeError(f"a {self.kind} named {name!r} is already registered")
         if self._check is not None:

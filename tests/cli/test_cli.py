@@ -306,3 +306,18 @@ def test_learned_method_runs_with_given_weights_and_explains_missing_ones(
     code, _, err = run(capsys, *args[:-4], "--method", "magnet")
     assert code == 2 and "no trained weights for magnet" in err
     assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("output", ["{tmp}/x.gif", "{clip}", "{tmp}/ok.mp4 --compare={clip}"])
+def test_a_doomed_output_is_refused_before_torch_is_imported(clip_path, tmp_path, output):
+    words = output.replace("{tmp}", str(tmp_path)).replace("{clip}", str(clip_path)).split()
+    argv = ["magnify", str(clip_path), "--alpha", "5", "-o", *words]
+    script = (
+        "import sys\nfrom vmag.cli import main\n"
+        f"try:\n    main({argv!r})\n"
+        "except SystemExit as e:\n    print(e.code, 'torch' in sys.modules)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.stdout.split() == ["2", "False"], proc.stderr  # refused without the heavy imports
+    assert proc.stderr.count("vmag: error:") == 1 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "x.gif").exists() and not (tmp_path / "ok.mp4").exists()

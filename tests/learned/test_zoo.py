@@ -48,8 +48,8 @@ class TinyNet(MotionNet):
 @pytest.fixture
 def tiny(monkeypatch):
     """TinyNet registered with the zoo for this test only."""
-    monkeypatch.setattr(zoo, "_ARCHITECTURES", {})
-    zoo.register_architecture(TinyNet)
+    zoo.ARCHITECTURES.names()  # the real ones first
+    monkeypatch.setitem(zoo.ARCHITECTURES._classes, TinyNet.arch, TinyNet)
     return TinyNet
 
 

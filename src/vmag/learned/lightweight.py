@@ -54,6 +54,7 @@ from vmag.errors import VmagError, check_choice
 from vmag.learned.layers import amp_factor, check_pair, conv, conv_relu, res_blocks
 from vmag.learned.losses import edge_loss, l1, ms_ssim_loss
 from vmag.learned.net import Batch, MotionNet
+from vmag.learned.zoo import register_architecture
 
 #: values of the ``perceptual`` option: the L_p substitute used in training
 PERCEPTUAL = ("ms-ssim", "none")
@@ -85,6 +86,7 @@ class _SharingEncoder(nn.Module):
         return fine_ref, fine_cur, e_ref, e_cur
 
 
+@register_architecture
 class Lightweight(MotionNet):
     """Singh et al. (2023) lightweight network (see the module docstring).
 

@@ -37,8 +37,10 @@ from vmag.errors import VmagError
 from vmag.learned.layers import amp_factor, check_pair, conv, conv_relu, res_blocks
 from vmag.learned.losses import l1
 from vmag.learned.net import Batch, MotionNet
+from vmag.learned.zoo import register_architecture
 
 
+@register_architecture
 class Magnet(MotionNet):
     """Oh et al. (2018) texture/shape network (see the module docstring).
 

@@ -35,20 +35,23 @@ from torch import nn
 from vmag.errors import VmagError
 from vmag.io.atomic import atomic_write
 from vmag.learned.net import MotionNet
+from vmag.registry import Registry
 
 #: Value of the "format" key of a weights file.
 FORMAT = "vmag-weights/1"
 
-#: Model name -> (architecture class as "module:Class", constructor keyword arguments).
-#: The architecture modules are imported only when a model is built.
+#: Model name -> (architecture name, constructor keyword arguments).
 MODELS: dict[str, tuple[str, dict[str, Any]]] = {
-    "magnet": ("vmag.learned.magnet:Magnet", {}),
-    "lightweight": ("vmag.learned.lightweight:Lightweight", {"channels": 8}),
-    "lightweight-base": ("vmag.learned.lightweight:Lightweight", {"channels": 24}),
+    "magnet": ("magnet", {}),
+    "lightweight": ("lightweight", {"channels": 8}),
+    "lightweight-base": ("lightweight", {"channels": 24}),
 }
 
-#: Architectures outside :data:`MODELS`, by ``arch`` (see :func:`register_architecture`).
-_ARCHITECTURES: dict[str, type[MotionNet]] = {}
+#: The network classes, by their ``arch``; each module registers its own, and is imported
+#: on the first look-up.
+ARCHITECTURES: Registry[type[MotionNet]] = Registry(
+    "architecture", ("vmag.learned.magnet", "vmag.learned.lightweight"), key="arch"
+)
 
 N = TypeVar("N", bound=type[MotionNet])
 
@@ -56,14 +59,9 @@ _KEYS = ("format", "name", "arch", "config", "state_dict", "meta")
 
 
 def register_architecture(cls: N) -> N:
-    """Class decorator: let :func:`load_weights` rebuild networks of ``cls`` (by ``cls.arch``).
-
-    For architectures that are not in :data:`MODELS` (experiments, tests).
-    """
-    if not cls.arch:
-        raise TypeError(f"{cls.__qualname__} needs a non-empty class attribute `arch`")
-    _ARCHITECTURES[cls.arch] = cls
-    return cls
+    """Class decorator: let :data:`MODELS` and :func:`load_weights` build networks of
+    ``cls`` by its ``arch``."""
+    return ARCHITECTURES.register(cls)
 
 
 def list_models() -> list[str]:
@@ -80,11 +78,6 @@ def _check_name(name: str) -> None:
         raise VmagError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
 
 
-def _import_class(path: str) -> type[MotionNet]:
-    module, _, qualname = path.partition(":")
-    return getattr(importlib.import_module(module), qualname)
-
-
 def model_class(name: str) -> type[MotionNet]:
     """The architecture class of model ``name`` (its module imported now).
 
@@ -92,18 +85,12 @@ def model_class(name: str) -> type[MotionNet]:
     4
     """
     _check_name(name)
-    return _import_class(MODELS[name][0])
+    return ARCHITECTURES.get(MODELS[name][0])
 
 
 def architecture_class(arch: str) -> type[MotionNet]:
-    """The network class named ``arch``: a :data:`MODELS` class or a registered one."""
-    if arch in _ARCHITECTURES:
-        return _ARCHITECTURES[arch]
-    for path in dict.fromkeys(p for p, _ in MODELS.values()):
-        cls = _import_class(path)
-        if cls.arch == arch:
-            return cls
-    raise VmagError(f"unknown architecture {arch!r}")
+    """The network class registered as ``arch``."""
+    return ARCHITECTURES.get(arch)
 
 
 def build_model(name: str, **overrides: Any) -> MotionNet:
@@ -114,8 +101,8 @@ def build_model(name: str, **overrides: Any) -> MotionNet:
     24
     """
     _check_name(name)
-    path, kwargs = MODELS[name]
-    return _import_class(path)(**{**kwargs, **overrides})
+    arch, kwargs = MODELS[name]
+    return ARCHITECTURES.get(arch)(**{**kwargs, **overrides})
 
 
 def _weights_dir() -> Traversable:

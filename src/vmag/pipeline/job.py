@@ -14,14 +14,14 @@ True
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from vmag.errors import VmagError, check_band
-from vmag.io.video import FORMATS, VideoInfo, probe
+from vmag.io.paths import check_output, same_file
+from vmag.io.video import VideoInfo, probe
 from vmag.magnifier import Magnifier
 from vmag.options import Pair
 from vmag.presets import PRESETS, Preset
@@ -107,32 +107,6 @@ class Plan:
         return self.stop - self.start
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    if a.resolve() == b.resolve():
-        return True
-    return a.exists() and b.exists() and os.path.samefile(a, b)
-
-
-def check_output(path: Path, inputs: list[Path], flag: str = "-o") -> None:
-    """Refuse an output the writer could not write or that is one of the inputs."""
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise VmagError(
-            f"cannot write {path} ({flag}): unsupported suffix {suffix or '(none)'!r}; "
-            "use .mp4 or .mov (H.264) or .mkv (lossless FFV1)"
-        )
-    for keep in inputs:
-        if _same_file(path, keep):
-            raise VmagError(f"refusing to overwrite the input {keep}: choose another output path")
-    if path.is_dir():
-        raise VmagError(f"cannot write {path} ({flag}): it is a directory; add a file name")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
-        raise VmagError(f"cannot write {path} ({flag}): {folder} is not a writable folder")
-
-
 def _check_crf(crf: Any) -> int:
     low, high = CRF_RANGE
     if isinstance(crf, bool) or not isinstance(crf, int) or not low <= crf <= high:
@@ -198,7 +172,7 @@ def plan(job: MagnifyJob, band_of_clip: BandSearch | None = None) -> Plan:
     check_output(job.output, inputs)
     if job.compare is not None:
         check_output(job.compare, inputs, "--compare")
-        if _same_file(job.compare, job.output):
+        if same_file(job.compare, job.output):
             raise VmagError("--compare must name a different file than -o")
     _check_crf(job.crf)
     if job.preset is None:
