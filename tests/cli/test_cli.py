@@ -321,3 +321,13 @@ def test_a_doomed_output_is_refused_before_torch_is_imported(clip_path, tmp_path
     assert proc.stdout.split() == ["2", "False"], proc.stderr  # refused without the heavy imports
     assert proc.stderr.count("vmag: error:") == 1 and "Traceback" not in proc.stderr
     assert not (tmp_path / "x.gif").exists() and not (tmp_path / "ok.mp4").exists()
+
+
+def test_roi_and_slow_motion_flags(capsys, clip_path, tmp_path):
+    out = tmp_path / "out.mkv"
+    args = ("magnify", clip_path, "-o", out, "--alpha", "5", "--band", "2", "4")
+    code, _, err = run(capsys, *args, "--roi", "10", "10", "30", "30", "--out-fps", "15")
+    assert code == 0, err
+    assert probe(out).fps == pytest.approx(15) and probe(out).frames == 60
+    code, _, err = run(capsys, *args, "--roi", "50", "50", "30", "30")
+    assert code == 2 and "--roi 50 50 30 30 is not inside the 64x64 frame" in err

@@ -24,7 +24,8 @@ from vmag.registry import list_magnifiers, magnifier_class
 
 #: The job's own flags, which no method option may reuse.
 JOB_FLAGS = (
-    "input", "output", "method", "preset", "stream", "fps", "start", "stop", "crf", "compare"
+    "input", "output", "method", "preset", "stream", "fps", "start", "stop", "crf", "compare",
+    "roi", "mask", "out_fps",
 )  # fmt: skip
 
 
@@ -78,7 +79,13 @@ def _job_parameters() -> list[inspect.Parameter]:
         opt("stop", int | None, None, help="frame to stop before"),
         opt("crf", int, 18, help="H.264 quality (0-51, lower is better)"),
         opt("compare", Path | None, None, help="also write input | output side by side here"),
-    ]
+        opt("roi", tuple[int, int, int, int] | None, None,
+            help="magnify only this rectangle X Y W H (px), blended smoothly at its edge"),
+        opt("mask", str | None, None,
+            help="magnify only where this picture (PNG, video-sized) is white, or: skin"),
+        opt("out_fps", float | None, None, "--out-fps",
+            help="write the output at this rate (slow motion: below --fps)"),
+    ]  # fmt: skip
 
 
 def _show_progress(bar: Any) -> Any:
@@ -110,6 +117,9 @@ def magnify_command(**kwargs: Any) -> None:
         stop=job_args["stop"],
         crf=job_args["crf"],
         preset=job_args["preset"],
+        roi=job_args["roi"],
+        mask=job_args["mask"],
+        out_fps=job_args["out_fps"],
     )
     plan = prepare(job)
     for line in plan.messages:

@@ -19,11 +19,14 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from vmag.errors import VmagError, check_band
+import numpy as np
+
+from vmag.errors import VmagError, check_band, check_positive
 from vmag.io.paths import check_output, same_file
-from vmag.io.video import VideoInfo, probe
+from vmag.io.video import FORMATS, VideoInfo, probe
 from vmag.magnifier import Magnifier
 from vmag.options import Pair
+from vmag.pipeline.region import Region, box_mask, read_mask, region_from_mask
 from vmag.presets import PRESETS, Preset
 from vmag.registry import create_magnifier, magnifier_class
 
@@ -40,6 +43,9 @@ class MagnifyJob:
     options (see ``vmag methods``); unset ones take the method's defaults, or the
     ``preset``'s. ``fps`` overrides the container's frame rate; ``start``/``stop`` select
     frames ``[start, stop)``; ``compare`` also writes input | output side by side.
+    ``roi`` (x, y, w, h) and ``mask`` (a picture's path, or ``"skin"``) limit the
+    magnification to a region (:mod:`vmag.pipeline.region`); ``out_fps`` writes the
+    output at another rate than it was filmed (slow motion).
     """
 
     inputs: dict[str, Path]
@@ -53,6 +59,9 @@ class MagnifyJob:
     stop: int | None = None
     crf: int = 18
     preset: str | None = None
+    roi: tuple[int, int, int, int] | None = None
+    mask: str | None = None
+    out_fps: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "inputs", {k: Path(v) for k, v in self.inputs.items()})
@@ -72,6 +81,8 @@ class MagnifyJob:
                 value = {k: str(v) for k, v in value.items()}
             elif f.name == "params":
                 value = {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
+            elif f.name == "roi" and value is not None:
+                value = list(value)
             out[f.name] = value
         return out
 
@@ -83,7 +94,8 @@ class MagnifyJob:
         if unknown:
             raise VmagError(f"a job has no field {', '.join(unknown)}")
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in data["params"].items()}
-        return cls(**{**data, "params": params})
+        roi = None if data.get("roi") is None else tuple(data["roi"])
+        return cls(**{**data, "params": params, "roi": roi})
 
 
 @dataclass
@@ -100,6 +112,14 @@ class Plan:
     magnifier: Magnifier
     messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the region magnified (None: the whole frame; with ``mask="skin"``, found when
+    #: the run starts, from the first frame)
+    region: Region | None = None
+
+    @property
+    def out_fps(self) -> float:
+        """The rate the output is written at."""
+        return self.job.out_fps or self.info.fps
 
     @property
     def frames(self) -> int:
@@ -203,4 +223,47 @@ def plan(job: MagnifyJob, band_of_clip: BandSearch | None = None) -> Plan:
         params["band"] = check_band(options["band"].check(params["band"]), info.fps)
     magnifier = create_magnifier(method, **params)
     warnings = magnifier.check_clip(info.fps, stop - start, stream=job.stream)
-    return Plan(job, info, start, stop, method, params, magnifier, messages, warnings)
+    region = _region(job, info)
+    warnings += _size_warnings(job, info)
+    return Plan(job, info, start, stop, method, params, magnifier, messages, warnings, region)
+
+
+def region_mask(job: MagnifyJob, info: VideoInfo) -> np.ndarray | None:
+    """The (H, W) mask of ``--roi`` and a ``--mask`` picture (both: where both are),
+    checked against the frame; ``None`` for the whole frame. ``--mask skin`` is not in
+    it: the runner multiplies the skin it finds in the first frame in."""
+    if job.roi is None and job.mask in (None, "skin"):
+        return None
+    weight = np.ones((info.height, info.width), np.float32)
+    if job.roi is not None:
+        roi = tuple(job.roi)
+        if len(roi) != 4 or not all(isinstance(v, int) and not isinstance(v, bool) for v in roi):
+            raise VmagError(f"--roi takes four integers X Y W H, got {job.roi!r}")
+        weight *= box_mask(info.height, info.width, roi)
+    if job.mask is not None and job.mask != "skin":
+        weight *= read_mask(Path(job.mask), info.height, info.width)
+    if not weight.any():
+        raise VmagError("--roi and --mask do not overlap: nothing to magnify")
+    return weight
+
+
+def _region(job: MagnifyJob, info: VideoInfo) -> Region | None:
+    """The region to magnify, known before decoding (not for ``--mask skin``)."""
+    if job.out_fps is not None:
+        check_positive("out_fps", job.out_fps)
+    mask = region_mask(job, info)
+    if mask is None or job.mask == "skin":
+        return None
+    return region_from_mask(mask, outside=job.mask is None)  # a rectangle: all of it, fully
+
+
+def _size_warnings(job: MagnifyJob, info: VideoInfo) -> list[str]:
+    """Say when the output's size will differ from the input's (H.264 needs even sides)."""
+    w, h = info.width, info.height
+    paths = [job.output] + ([job.compare] if job.compare is not None else [])
+    if (w % 2 or h % 2) and any(FORMATS[p.suffix.lower()][2] == "yuv420p" for p in paths):
+        return [
+            f"{w}x{h} is written as {w + w % 2}x{h + h % 2} in H.264 (4:2:0 needs even sides: "
+            "the last column/row is repeated); write .mkv to keep the size exactly"
+        ]
+    return []

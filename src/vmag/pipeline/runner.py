@@ -9,6 +9,7 @@ are written atomically: a failed, interrupted or cancelled run leaves none.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ from vmag.errors import VmagError
 from vmag.io.background import BackgroundWriter, prefetch
 from vmag.io.video import VideoInfo, iter_frames
 from vmag.magnifier import ProgressFn
-from vmag.pipeline.job import MagnifyJob, Plan, plan
+from vmag.pipeline.job import MagnifyJob, Plan, plan, region_mask
+from vmag.pipeline.region import Region, region_from_mask, skin_mask
 from vmag.presets import band_around
 from vmag.viz.compose import side_by_side
 
@@ -97,10 +99,10 @@ def _writers(p: Plan) -> Iterator[tuple[BackgroundWriter, BackgroundWriter | Non
     job = p.job
     opts = dict(crf=job.crf, protect=list(job.inputs.values()), depth=queue_depth(p.info))
     with ExitStack() as stack:
-        writer = stack.enter_context(BackgroundWriter(job.output, p.info.fps, **opts))
+        writer = stack.enter_context(BackgroundWriter(job.output, p.out_fps, **opts))
         cmp = None
         if job.compare is not None:
-            cmp = stack.enter_context(BackgroundWriter(job.compare, p.info.fps, **opts))
+            cmp = stack.enter_context(BackgroundWriter(job.compare, p.out_fps, **opts))
         yield writer, cmp
 
 
@@ -120,11 +122,28 @@ def _read_all(p: Plan, report: ProgressFn) -> np.ndarray:
     return frames[:n]
 
 
+def _region(p: Plan, first: np.ndarray) -> Region | None:
+    """The plan's region; with ``--mask skin``, the skin of the ``first`` frame (within
+    ``--roi`` and a mask picture, when given)."""
+    if p.job.mask != "skin":
+        return p.region
+    mask = skin_mask(first)
+    given = region_mask(p.job, p.info)
+    if given is not None:
+        mask = mask * given
+        if not mask.any():
+            raise VmagError("--mask skin found no skin inside --roi / the mask picture")
+    return region_from_mask(mask)
+
+
 def _offline(p: Plan, report: ProgressFn) -> int:
     frames = _read_all(p, report)
-    out = p.magnifier.magnify(frames, p.info.fps, progress=report)
+    region = _region(p, frames[0])
+    source = frames if region is None else region.crop(frames)
+    out = p.magnifier.magnify(source, p.info.fps, progress=report)
     with _writers(p) as (writer, cmp):
-        for i, frame in enumerate(out):
+        for i, magnified in enumerate(out):
+            frame = magnified if region is None else region.blend(frames[i], magnified)
             writer.write(frame)
             if cmp is not None:
                 cmp.write(side_by_side(frames[i], frame))
@@ -134,22 +153,28 @@ def _offline(p: Plan, report: ProgressFn) -> int:
 
 def _streaming(p: Plan, report: ProgressFn) -> int:
     originals: deque[np.ndarray] = deque()  # inputs awaiting their output (the filter's delay)
-    compare = p.job.compare is not None
+    # uint8 in the queue (a quarter of the bytes); the magnifier converts block by block
+    decoded = prefetch(
+        iter_frames(_source(p), start=p.start, stop=p.stop, uint8=True), queue_depth(p.info)
+    )
+    first = next(decoded)
+    region = _region(p, first)
+    keep = p.job.compare is not None or region is not None
 
     def source() -> Iterator[np.ndarray]:
-        # uint8 in the queue (a quarter of the bytes); the magnifier converts block by block
-        frames = iter_frames(_source(p), start=p.start, stop=p.stop, uint8=True)
-        for frame in prefetch(frames, queue_depth(p.info)):
-            if compare:
+        for frame in itertools.chain([first], decoded):
+            if keep:
                 originals.append(frame)
-            yield frame
+            yield frame if region is None else region.crop(frame)
 
     n = 0
     with _writers(p) as (writer, cmp):
-        for frame in p.magnifier.stream(source(), p.info.fps):
+        for magnified in p.magnifier.stream(source(), p.info.fps):
+            original = originals.popleft() if keep else None
+            frame = magnified if region is None else region.blend(original, magnified)
             writer.write(frame)
             if cmp is not None:
-                cmp.write(side_by_side(originals.popleft() * np.float32(1 / 255), frame))
+                cmp.write(side_by_side(original * np.float32(1 / 255), frame))
             n += 1
             report("magnify", n, p.frames)
     return n
