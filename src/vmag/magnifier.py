@@ -213,6 +213,12 @@ class EulerianMagnifier(Magnifier):
     band: tuple[float, float] = option((0.5, 3.0), "temporal pass band LO HI in Hz", low=0)
     filter: str = option("butter", "temporal filter", FILTER_KINDS)
     order: int = option(1, "Butterworth order (filter=butter)", low=1, high=10)
+    notch: float | None = option(
+        None,
+        "also cut this frequency in Hz, e.g. mains flicker (above fps / 2: where it aliases)",
+        low=0,
+        low_open=True,
+    )
 
     # -- hooks -----------------------------------------------------------------------------
     def _setup(self, height: int, width: int) -> None:
@@ -237,7 +243,7 @@ class EulerianMagnifier(Magnifier):
         """The temporal filter this magnifier applies, for a clip at ``fps``."""
         fps = check_positive("fps", fps)
         band = check_band(self.band, fps)
-        return make_filter(self.filter, band, fps, order=self.order)
+        return make_filter(self.filter, band, fps, order=self.order, notch=self.notch)
 
     def _start(self, height: int, width: int) -> None:
         self._setup(height, width)
