@@ -210,6 +210,12 @@ class EulerianMagnifier(Magnifier):
       recompute it if needed).
     """
 
+    alpha: float = option(
+        10.0,
+        "output change = (1 + alpha) x input change; -1 < alpha < 0 attenuates (-1 removes "
+        "the in-band motion, e.g. camera shake)",
+        low=-1,
+    )
     band: tuple[float, float] = option((0.5, 3.0), "temporal pass band LO HI in Hz", low=0)
     filter: str = option("butter", "temporal filter", FILTER_KINDS)
     order: int = option(1, "Butterworth order (filter=butter)", low=1, high=10)
@@ -219,6 +225,14 @@ class EulerianMagnifier(Magnifier):
         low=0,
         low_open=True,
     )
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.alpha == 0:
+            raise VmagError(
+                "alpha 0 changes nothing: give alpha > 0 to magnify, or -1 < alpha < 0 to "
+                "attenuate (output change = (1 + alpha) x input change)"
+            )
 
     # -- hooks -----------------------------------------------------------------------------
     def _setup(self, height: int, width: int) -> None:

@@ -26,8 +26,8 @@ CORES = {
 EXTRA = {
     "linear": {"chrom_atten": 0.0, "lambda_c": 4.0},
     "color": {"levels": 2, "chrom_atten": 0.5},
-    "phase": {"sigma": 1.5, "luminance_only": False, "orientations": 2},
-    "riesz": {"sigma": 1.0, "luminance_only": False},
+    "phase": {"sigma": 1.5, "luminance_only": False, "orientations": 2, "attenuate_large": True},
+    "riesz": {"sigma": 1.0, "luminance_only": False, "attenuate_large": True},
     "acceleration": {"bandwidth": "half"},
 }
 

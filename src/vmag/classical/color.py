@@ -89,7 +89,9 @@ class ColorMagnifier(EulerianMagnifier):
     summary: ClassVar[str] = "Eulerian colour magnification of a Gaussian level (Wu 2012)"
 
     alpha: float = option(
-        50.0, "magnification: output change = (1 + alpha) x input change", low=0, low_open=True
+        50.0,
+        "output change = (1 + alpha) x input change; -1 <= alpha < 0 attenuates",
+        low=-1,
     )
     band: tuple[float, float] = option((0.8, 2.0), "temporal pass band LO HI in Hz", low=0)
     levels: int = option(4, "Gaussian level filtered (4 = the frame downsampled 4 times)", low=0)

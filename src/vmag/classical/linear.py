@@ -35,11 +35,16 @@ def level_alphas(
     wavelength is a third of the frame diagonal and halves at each finer level; with
     δ = λc / (8 (1 + α)), a level of wavelength λ takes min(α, 2 (λ / (8 δ) − 1)), the 2
     being that code's "exaggeration factor"; the finest band and the low-pass residual
-    are not amplified. Negative bounds (λ far below λc) become 0.
+    are not amplified. Negative bounds (λ far below λc) become 0. An attenuation
+    (-1 < alpha < 0) cannot over-magnify: every level but the finest takes alpha.
 
     >>> [round(float(a), 1) for a in level_alphas(10, 16, 5, 240, 320)]
     [0.0, 9.5, 10.0, 10.0, 10.0]
+    >>> level_alphas(-0.5, 16, 3, 240, 320)
+    [0.0, -0.5, -0.5]
     """
+    if alpha < 0:
+        return [0.0] + [alpha] * (levels - 1)
     delta = lambda_c / (8 * (1 + alpha))
     wavelength = math.hypot(height, width) / 3 / 2  # the coarsest band-pass level
     out = []
@@ -116,7 +121,7 @@ def linear_magnify(
     color = chrom_atten > 0  # only luminance when chrominance is not amplified at all
     gain = torch.tensor([1.0, chrom_atten, chrom_atten])[: 3 if color else 1].view(1, -1, 1, 1)
     *bands, lowpass = half_resolution_bands(x, levels, color)
-    change = [a * gain * filtered(b) if a > 0 else torch.zeros_like(b)
+    change = [a * gain * filtered(b) if a != 0 else torch.zeros_like(b)
               for b, a in zip(bands, alphas[1:], strict=True)]  # fmt: skip
     change.append(torch.zeros_like(lowpass))  # the low-pass is not amplified
     return to_frames(add_half_change(x, collapse_laplacian(change)))
@@ -161,7 +166,7 @@ class LinearMagnifier(EulerianMagnifier):
         return half_resolution_bands(x, self._levels, self._channels == 3)
 
     def _signals(self, rep: list[torch.Tensor]) -> list[torch.Tensor]:
-        return [rep[k - 1] for k, a in enumerate(self._alphas) if a > 0]
+        return [rep[k - 1] for k, a in enumerate(self._alphas) if a != 0]
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: object
@@ -171,7 +176,7 @@ class LinearMagnifier(EulerianMagnifier):
         h, w = self._size
         for level, a in enumerate([*self._alphas, 0.0]):  # the low-pass is not amplified
             if level > 0:  # level 0 (alpha 0) is left out: the change starts at level 1
-                if a > 0:
+                if a != 0:
                     pyr.append(a * self._gain * next(amplified))
                 else:  # also when λc leaves the finer levels (or all of them) unamplified
                     pyr.append(x.new_zeros(len(x), self._channels, h, w))

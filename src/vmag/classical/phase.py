@@ -22,7 +22,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from vmag.classical._smoothing import amplitude_weighted_blur
+from vmag.classical._smoothing import amplitude_weighted_blur, large_motion_weight
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
 from vmag.magnifier import (
     EulerianMagnifier,
@@ -113,11 +113,13 @@ def phase_magnify(
     bandwidth: str = "octave",
     sigma: float = 0.0,
     luminance_only: bool = True,
+    attenuate_large: bool = False,
     causal: bool = False,
 ) -> np.ndarray:
     """Phase-based motion magnification of a whole clip (T, H, W, 3), as the paper states
     it: every band's phase over time is band-passed, smoothed where the band is weak, and
-    multiplied by ``alpha``. ``causal`` filters forward only (as a stream does).
+    multiplied by ``alpha`` (with ``attenuate_large``, only where that stays within a
+    quarter wavelength). ``causal`` filters forward only (as a stream does).
 
     Holds the clip, its spectrum and one band of every frame at a time: the reference the
     streaming :class:`PhaseMagnifier` is tested against, and fine for short clips.
@@ -132,6 +134,8 @@ def phase_magnify(
     for scale, orientation, c in pyramid.bands(y):  # complex coefficients (T, C, h, w)
         phase = filtered(unwrapped_phase(c))  # the motion in the temporal band
         phase = amplitude_weighted_blur(phase, c.abs(), sigma)
+        if attenuate_large:
+            phase = phase * large_motion_weight(phase, alpha)
         change.add(scale, orientation, rotation_change(c, phase, alpha))  # Re(c e^{iαφ} − c)
     return to_frames(add_change(x, change.frames()))
 
@@ -164,6 +168,9 @@ class PhaseMagnifier(EulerianMagnifier):
         0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off", low=0
     )
     luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
+    attenuate_large: bool = option(
+        False, "leave large motions unmagnified (where the magnified motion would pass λ/4)"
+    )
 
     def _setup(self, height: int, width: int) -> None:
         self._pyramid = SteerablePyramid(
@@ -213,9 +220,11 @@ class PhaseMagnifier(EulerianMagnifier):
         return [self._band_phase(k, band) for k, (_, _, band) in enumerate(rep)]
 
     def _smooth(self, phase: torch.Tensor, band: torch.Tensor) -> torch.Tensor:
-        if self.sigma <= 0:
-            return phase
-        return amplitude_weighted_blur(phase, band.abs(), self.sigma)
+        if self.sigma > 0:
+            phase = amplitude_weighted_blur(phase, band.abs(), self.sigma)
+        if self.attenuate_large:
+            phase = phase * large_motion_weight(phase, self.alpha)
+        return phase
 
     def _shift(
         self, band: torch.Tensor, filtered: torch.Tensor, inplace: bool = False

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from vmag.classical._smoothing import amplitude_weighted_blur
+from vmag.classical._smoothing import amplitude_weighted_blur, large_motion_weight
 from vmag.classical.phase import add_change, magnified_channels
 from vmag.errors import VmagError
 from vmag.magnifier import (
@@ -60,14 +60,25 @@ def quaternion_phase_step(
 
 
 def riesz_shift(
-    b: Tensor, r1: Tensor, r2: Tensor, pc: Tensor, ps: Tensor, alpha: float, sigma: float = 0.0
+    b: Tensor,
+    r1: Tensor,
+    r2: Tensor,
+    pc: Tensor,
+    ps: Tensor,
+    alpha: float,
+    sigma: float = 0.0,
+    attenuate_large: bool = False,
 ) -> Tensor:
     """Band ``b`` (Riesz pair ``r1``, ``r2``) phase-shifted by ``alpha`` times its
-    filtered phase (φc, φs), smoothed with amplitude weights over ``sigma`` px first."""
+    filtered phase (φc, φs), smoothed with amplitude weights over ``sigma`` px first;
+    with ``attenuate_large``, not where that would pass a quarter wavelength."""
     if sigma > 0:
         amplitude = torch.sqrt(b * b + r1 * r1 + r2 * r2)
         pc = amplitude_weighted_blur(pc, amplitude, sigma)
         ps = amplitude_weighted_blur(ps, amplitude, sigma)
+    if attenuate_large:
+        weight = large_motion_weight(torch.hypot(pc, ps), alpha)
+        pc, ps = pc * weight, ps * weight
     angle = torch.hypot(pc, ps).mul_(alpha)  # αφ
     # sin(αφ)/φ written with sinc so φ -> 0 is exact: α·sinc(αφ/π).
     along = torch.sinc(angle / torch.pi).mul_(-alpha)
@@ -86,6 +97,7 @@ def riesz_magnify(
     levels: int | None = None,
     sigma: float = 0.0,
     luminance_only: bool = True,
+    attenuate_large: bool = False,
     causal: bool = False,
 ) -> np.ndarray:
     """Riesz-pyramid phase magnification of a whole clip (T, H, W, 3), as the paper
@@ -103,7 +115,7 @@ def riesz_magnify(
         before = [torch.cat([c[:1], c[:-1]]) for c in (b, r1, r2)]  # each frame's previous
         dc, ds = quaternion_phase_step(b, r1, r2, *before)  # (Δφ cosθ, Δφ sinθ)
         pc, ps = filtered(torch.cumsum(dc, 0)), filtered(torch.cumsum(ds, 0))
-        pyr[k] = riesz_shift(b, r1, r2, pc, ps, alpha, sigma)
+        pyr[k] = riesz_shift(b, r1, r2, pc, ps, alpha, sigma, attenuate_large)
     return to_frames(add_change(x, collapse_laplacian(pyr) - y))
 
 
@@ -129,6 +141,9 @@ class RieszMagnifier(EulerianMagnifier):
         0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off", low=0
     )
     luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
+    attenuate_large: bool = option(
+        False, "leave large motions unmagnified (where the magnified motion would pass λ/4)"
+    )
 
     def _setup(self, height: int, width: int) -> None:
         most = max_levels(height, width, min_size=MIN_SIDE)
@@ -181,7 +196,7 @@ class RieszMagnifier(EulerianMagnifier):
 
     def _shift(self, b: Tensor, r1: Tensor, r2: Tensor, pc: Tensor, ps: Tensor) -> Tensor:
         """Band ``b`` phase-shifted by α times its filtered phase (φc, φs)."""
-        return riesz_shift(b, r1, r2, pc, ps, self.alpha, self.sigma)
+        return riesz_shift(b, r1, r2, pc, ps, self.alpha, self.sigma, self.attenuate_large)
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: Rep | None
