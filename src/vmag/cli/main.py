@@ -45,11 +45,14 @@ FpsOpt = Annotated[
 ]
 
 
-def _frames_with_progress(path: Path, info: Any, label: str):
-    """Decode ``path`` (in a thread) while a progress bar counts the frames."""
+def _frames_with_progress(
+    path: Path, info: Any, label: str, start: int = 0, stop: int | None = None
+):
+    """Decode frames [start, stop) of ``path`` (in a thread) while a progress bar counts."""
+    stop = info.frames if stop is None else stop
     with progress_bar() as bar:
-        task = bar.add_task(label, total=info.frames)
-        for frame in prefetch(iter_frames(path), queue_depth(info)):
+        task = bar.add_task(label, total=max(0, stop - start))
+        for frame in prefetch(iter_frames(path, start=start, stop=stop), queue_depth(info)):
             yield frame
             bar.advance(task)
 
@@ -66,18 +69,47 @@ def slice_(
     x: Annotated[int | None, typer.Option("--x", help="column: a vertical slice")] = None,
     y: Annotated[int | None, typer.Option("--y", help="row: a horizontal slice")] = None,
     fps: FpsOpt = None,
+    start: Annotated[float, typer.Option(help="first second to show")] = 0.0,
+    stop: Annotated[float | None, typer.Option(help="second to stop before")] = None,
+    zoom: Annotated[float, typer.Option(help="widen the time axis (short high-fps clips)")] = 1.0,
 ) -> None:
-    """Spatio-temporal slices of videos side by side (how papers show magnification)."""
+    """Spatio-temporal slices of videos on one time axis (how papers show magnification)."""
     if (x is None) == (y is None):
         raise VmagError("give exactly one of --x (a column) or --y (a row)")
-    slices, labels, rate = [], [], None
-    for path in inputs:
-        info = probe(path, fps=fps)
-        rate = rate or info.fps
-        frames = _frames_with_progress(path, info, "slice")
+    if output.suffix.lower() != ".png":
+        raise VmagError(f"cannot write {output}: a slice is a picture; use a .png name")
+    infos = [probe(path, fps=fps) for path in inputs]
+    sizes = {(i.width, i.height) for i in infos}
+    if len(sizes) > 1:
+        listed = ", ".join(
+            f"{p.name} {i.width}x{i.height}" for p, i in zip(inputs, infos, strict=True)
+        )
+        raise VmagError(f"slices compare one line of videos of one size; got {listed}")
+    rates = {round(i.fps, 6) for i in infos}
+    if len(rates) > 1:
+        raise VmagError(
+            "the videos have different frame rates ("
+            + ", ".join(f"{i.fps:g}" for i in infos)
+            + "): give --fps to put them on one time axis"
+        )
+    rate = infos[0].fps
+    if start < 0 or (stop is not None and stop <= start):
+        raise VmagError(f"--start {start:g} / --stop {stop} select no time: need 0 <= start < stop")
+    first = round(start * rate)
+    last = None if stop is None else round(stop * rate)
+    if first >= max(i.frames for i in infos):
+        raise VmagError(f"--start {start:g} s is past the end of every clip")
+    slices, labels = [], []
+    for path, info in zip(inputs, infos, strict=True):
+        end = info.frames if last is None else min(last, info.frames)
+        if end <= first:
+            raise VmagError(f"{path.name} has no frames from {start:g} s on")
+        frames = _frames_with_progress(path, info, "slice", first, end)
         slices.append(spatiotemporal_slice(frames, x=x, y=y))
-        labels.append(path.name)
-    out = plot_slices(slices, labels, rate, output, vertical=x is not None)
+        labels.append(f"{path.name} ({info.fps:g} fps)")
+    out = plot_slices(
+        slices, labels, rate, output, vertical=x is not None, start=first / rate, zoom=zoom
+    )
     say(f"wrote {out}")
 
 
@@ -109,6 +141,61 @@ def spectrum(
     else:
         for p in found:
             _result(f"{p.freq:8.3f} Hz  {p.freq * 60:8.1f} /min  {p.db:6.1f} dB")
+    say(f"wrote {out}")
+
+
+@app.command()
+def trace(
+    inputs: Annotated[list[Path], typer.Argument(help="videos of one size (input, magnified)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write")],
+    point: Annotated[
+        tuple[int, int] | None, typer.Option(help="a pixel X Y to follow")
+    ] = None,
+    roi: Annotated[
+        tuple[int, int, int, int] | None, typer.Option(help="a region X Y W H to follow")
+    ] = None,
+    channel: Annotated[str, typer.Option(help="y (luminance) | r | g | b")] = "y",
+    fps: FpsOpt = None,
+    peaks: Annotated[int, typer.Option(help="strongest spectral peaks to print per video")] = 3,
+    min_freq: Annotated[float, typer.Option(help="ignore peaks below this (Hz)")] = 0.1,
+    as_json: Annotated[bool, typer.Option("--json", help="print the peaks as JSON")] = False,
+) -> None:
+    """A pixel's or region's value over time in each video, with its spectrum (stdout:
+    the strongest peaks)."""
+    from vmag.viz.trace import check_roi, plot_traces, region_trace, trace_peaks
+
+    if (point is None) == (roi is None):
+        raise VmagError("give exactly one of --point X Y or --roi X Y W H")
+    if output.suffix.lower() != ".png":
+        raise VmagError(f"cannot write {output}: a trace is a picture; use a .png name")
+    area = (point[0], point[1], 1, 1) if point is not None else roi
+    infos = [probe(path, fps=fps) for path in inputs]
+    for info in infos:
+        check_roi(area, info.width, info.height)
+    if len({round(i.fps, 6) for i in infos}) > 1:
+        raise VmagError("the videos have different frame rates: give --fps")
+    rate = infos[0].fps
+    traces, found = [], []
+    for path, info in zip(inputs, infos, strict=True):
+        series = region_trace(_frames_with_progress(path, info, "trace"), area, channel)
+        traces.append(series)
+        found.append(trace_peaks(series, rate, n=peaks, min_freq=min_freq))
+    where = " ".join(map(str, area[:2] if point is not None else area))
+    where = f"{'pixel' if point is not None else 'region'} {where}"
+    out = plot_traces(
+        traces, [p.name for p in inputs], rate, output, peaks=found,
+        title=f"{where}, channel {channel}, {rate:g} fps",
+    )  # fmt: skip
+    if as_json:
+        rows = {
+            str(path): [{"hz": p.freq, "per_min": p.freq * 60, "db": p.db} for p in f]
+            for path, f in zip(inputs, found, strict=True)
+        }
+        _result(json.dumps({"fps": rate, "region": list(area), "channel": channel, "peaks": rows}))
+    else:
+        for path, f in zip(inputs, found, strict=True):
+            for p in f:
+                _result(f"{path.name}  {p.freq:8.3f} Hz  {p.freq * 60:8.1f} /min  {p.db:6.1f} dB")
     say(f"wrote {out}")
 
 

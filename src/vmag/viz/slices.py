@@ -40,6 +40,13 @@ def spatiotemporal_slice(
     return stacked.transpose(1, 0, 2) if x is not None else stacked
 
 
+def _title(label: str, width: int = 36) -> str:
+    """A panel title that fits: long names wrapped at separators, never cut."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(label, width, break_on_hyphens=False)) or label
+
+
 def plot_slices(
     slices: Sequence[np.ndarray],
     labels: Sequence[str],
@@ -47,30 +54,50 @@ def plot_slices(
     out: str | Path,
     *,
     vertical: bool = True,
+    start: float = 0.0,
+    zoom: float = 1.0,
 ) -> Path:
-    """Save slices side by side with a time axis in seconds; returns the PNG path.
+    """Save slices on one shared time axis in seconds (from ``start``); returns the PNG.
 
-    ``vertical`` slices (a column over time) have time on the horizontal axis.
+    ``vertical`` slices (a column over time, (H, T, 3)) are stacked one above the other
+    with time running across; horizontal ones (a row over time, (T, W, 3)) stand side by
+    side with time running down. ``zoom`` widens the time axis (a short clip filmed at a
+    high rate gets room); each panel is titled with its label, wrapped to fit.
     """
+    if not slices:
+        raise VmagError("no slices to plot")
+    if zoom <= 0:
+        raise VmagError(f"zoom must be > 0, got {zoom!r}")
     plt = pyplot()
     n = len(slices)
-    first = slices[0]
-    t_len = first.shape[1] if vertical else first.shape[0]
-    aspect = (first.shape[0] / max(1, first.shape[1])) if vertical else (first.shape[1] / t_len)
-    fig_w = max(4.0, min(16.0, 4.0 * n))
-    fig, axes = plt.subplots(
-        1, n, figsize=(fig_w, max(2.5, min(8.0, fig_w / n * aspect + 1))), squeeze=False
-    )
-    for ax, s, label in zip(axes[0], slices, labels, strict=True):
-        duration = (s.shape[1] if vertical else s.shape[0]) / fps
+    frames = max(s.shape[1] if vertical else s.shape[0] for s in slices)
+    space = slices[0].shape[0] if vertical else slices[0].shape[1]
+    end = start + frames / fps
+    # about 1.5 px of picture per frame and per pixel of the line, zoomed along time
+    time_in = min(40.0, max(4.0, frames * zoom / 80))
+    space_in = min(6.0, max(1.2, space / 80))
+    if vertical:
+        fig, axes = plt.subplots(
+            n, 1, figsize=(time_in + 1, n * (space_in + 0.6) + 0.4), squeeze=False, sharex=True
+        )
+    else:
+        fig, axes = plt.subplots(
+            1, n, figsize=(n * (space_in + 0.8) + 0.4, time_in + 1), squeeze=False, sharey=True
+        )
+    for ax, s, label in zip(axes.flat, slices, labels, strict=True):
+        length = (s.shape[1] if vertical else s.shape[0]) / fps
         if vertical:
-            extent = (0.0, duration, s.shape[0], 0.0)
-            ax.set_xlabel("time (s)")
+            extent = (start, start + length, s.shape[0], 0.0)
             ax.set_ylabel("y (px)")
         else:
-            extent = (0.0, s.shape[1], duration, 0.0)
-            ax.set_ylabel("time (s)")
+            extent = (0.0, s.shape[1], start + length, start)
             ax.set_xlabel("x (px)")
         ax.imshow(np.clip(s, 0, 1), extent=extent, aspect="auto", interpolation="nearest")
-        ax.set_title(label, fontsize=9)
+        ax.set_title(_title(label), fontsize=9)
+    if vertical:
+        axes.flat[-1].set_xlabel("time (s)")
+        axes.flat[-1].set_xlim(start, end)
+    else:
+        axes.flat[0].set_ylabel("time (s)")
+        axes.flat[0].set_ylim(end, start)
     return save_figure(fig, out)
