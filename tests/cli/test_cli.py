@@ -93,7 +93,7 @@ def test_vibration_preset_finds_the_band_and_magnifies(capsys, clip_path, tmp_pa
     out = tmp_path / "out.mkv"
     code, _, err = run(capsys, "magnify", clip_path, "-o", out, "--preset", "vibration")
     assert code == 0, err
-    assert "strongest peak 3.00 Hz" in err
+    assert "most prominent peak 3.00 Hz" in err
     frames, _ = read_video(out)
     moved = tone_amplitude(displacement_series(frames)[:, 1], 3.0, FPS)
     assert moved > 10 * 0.1  # preset alpha 20 on a 0.1 px motion, well above the input
@@ -117,7 +117,8 @@ def test_presets_fill_method_and_explicit_flags_win(capsys, clip_path, tmp_path,
         "40",
     )
     assert code == 0, err
-    assert err.startswith(f"{method}:")
+    assert f"preset {preset}: --band given, used instead of the preset's" in err
+    assert any(line.startswith(f"{method}:") for line in err.splitlines())
     assert probe(out).frames == 40
 
 

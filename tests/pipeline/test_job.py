@@ -122,7 +122,9 @@ def test_plan_fills_defaults_and_counts_frames(clip, tmp_path):
 def test_explicit_values_win_over_a_preset(clip, tmp_path):
     p = prepare(job(clip, tmp_path / "o.mp4", method=None, params={"band": (2.0, 4.0)},
                     preset="pulse"))  # fmt: skip
-    assert p.method == "color" and p.params["band"] == (2.0, 4.0) and p.params["alpha"] == 50
+    assert p.method == "color" and p.params["band"] == (2.0, 4.0) and p.params["alpha"] == 25
+    assert p.params["levels"] == 4 and p.job.mask == "skin"  # the preset's, not given
+    assert any("--band given" in m for m in p.messages)
 
 
 def test_job_round_trips_through_json(clip, tmp_path):

@@ -190,8 +190,11 @@ def methods(
 
     listing = describe_methods()
     if as_json:
-        presets = {k: {"method": v.method, "alpha": v.alpha, "band": v.band, "note": v.note}
-                   for k, v in PRESETS.items()}  # fmt: skip
+        presets = {
+            k: {"method": v.method, "alpha": v.alpha, "search_hz": list(v.search),
+                "band_width": v.width, "options": v.options, "mask": v.mask, "note": v.note}
+            for k, v in PRESETS.items()
+        }  # fmt: skip
         print(json.dumps({"methods": listing, "presets": presets}, indent=2))
         return
     out = Console(soft_wrap=False)  # a listing is a result: stdout

@@ -15,7 +15,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,11 @@ import numpy as np
 
 from vmag.errors import VmagError, check_band, check_positive
 from vmag.io.paths import check_output, same_file
-from vmag.io.video import FORMATS, VideoInfo, probe
+from vmag.io.video import FORMATS, VideoInfo, iter_frames, probe
 from vmag.magnifier import Magnifier
 from vmag.options import Pair
-from vmag.pipeline.region import Region, box_mask, read_mask, region_from_mask
-from vmag.presets import PRESETS, Preset
+from vmag.pipeline.region import Region, box_mask, read_mask, region_from_mask, skin_mask
+from vmag.presets import PRESETS, Preset, choose_band
 from vmag.registry import create_magnifier, magnifier_class
 
 #: H.264 quality range of ``crf``.
@@ -156,38 +156,90 @@ def _frame_range(job: MagnifyJob, info: VideoInfo) -> tuple[int, int]:
     return job.start, stop
 
 
-#: ``band_of_clip(path, info, start, stop) -> (band, why)``: a band found in the clip.
-BandSearch = Callable[[Path, VideoInfo, int, int], tuple[tuple[float, float], str]]
+#: ``spectrum_of(path, info, start, stop, roi) -> (freqs, power)``: the temporal spectrum
+#: of frames [start, stop) of the clip, of the region ``roi`` (x, y, w, h) or all of it.
+SpectrumSearch = Callable[..., tuple[np.ndarray, np.ndarray]]
 
 
 def resolve_preset(
-    name: str, method: str | None, params: dict[str, Any], band_of_clip: Callable[[], Any]
-) -> tuple[str, dict[str, Any], list[str]]:
-    """Method and options with the preset ``name`` filling what was not given; explicit
-    values win. ``band_of_clip()`` finds a band (and says why) from the clip when the
-    preset has none (the vibration preset); it is called only then."""
-    if name not in PRESETS:
-        raise VmagError(f"preset must be one of {', '.join(PRESETS)}; got {name!r}")
+    job: MagnifyJob,
+    info: VideoInfo,
+    start: int,
+    stop: int,
+    params: dict[str, Any],
+    spectrum_of: SpectrumSearch,
+) -> tuple[MagnifyJob, str, dict[str, Any], list[str]]:
+    """The job, method and options with preset ``job.preset`` filling what was not given
+    (explicit values win, and are named); the band from the clip's spectrum (of the
+    region magnified: ``--roi``, or the skin of the first frame for ``pulse``); and what
+    was chosen, in words."""
+    name = job.preset
+    assert name is not None
     preset: Preset = PRESETS[name]
-    params = dict(params)
-    messages = []
-    method = method or preset.method
+    params, messages = dict(params), []
+    method = job.method or preset.method
+    takes = set(magnifier_class(method).option_names())
+    given = sorted(k for k in (*preset.options, "alpha", "band") if k in params)
+    if given:
+        flags = ", ".join("--" + k.replace("_", "-") for k in given)
+        messages.append(f"preset {name}: {flags} given, used instead of the preset's")
+    dropped = sorted(k for k in preset.options if k not in takes)
+    if job.method and job.method != preset.method and dropped:
+        messages.append(
+            f"preset {name}: its {preset.method} options {', '.join(dropped)} do not apply to "
+            f"--method {job.method}: left out"
+        )
+    for key, value in preset.options.items():
+        if key in takes:
+            params.setdefault(key, value)
+    if job.stream and params.get("filter") == "ideal" and "filter" not in given:
+        params["filter"] = "butter"
+        messages.append(f"preset {name}: streaming, so a causal Butterworth, not the ideal filter")
     params.setdefault("alpha", preset.alpha)
-    if "band" in magnifier_class(method).option_names() and "band" not in params:
-        if preset.band is None:
-            band, message = band_of_clip()
-            messages.append(f"preset {name}: {message}")
-            params["band"] = band
-        else:
-            params["band"] = preset.band
-    return method, params, messages
+    if preset.mask is not None and job.roi is None and job.mask is None:
+        job = replace(job, mask=preset.mask)
+    if "band" in takes and "band" not in params:
+        roi, where = _search_region(job, info, start, stop)
+        freqs, power = spectrum_of(next(iter(job.inputs.values())), info, start, stop, roi)
+        band, peaks, (lo, hi) = choose_band(preset, freqs, power, info.fps, stop - start)
+        params["band"] = band
+        kind = "most prominent" if preset.rank == "prominence" else "strongest"
+        others = ", ".join(f"{f:.2f}" for f in peaks[1:])
+        messages.append(
+            f"preset {name}: {kind} peak {peaks[0]:.2f} Hz ({peaks[0] * 60:.1f} /min) in "
+            f"{lo:.2f}-{hi:.2f} Hz of {where} -> band {band[0]:.2f}-{band[1]:.2f} Hz"
+            + (f" (next: {others} Hz; --band chooses another)" if others else "")
+        )
+    described = ", ".join(f"{k} {v}" for k, v in params.items() if k not in ("band",))
+    messages.append(f"preset {name}: {method}, {described} ({preset.note})")
+    return job, method, params, messages
 
 
-def plan(job: MagnifyJob, band_of_clip: BandSearch | None = None) -> Plan:
+def _search_region(
+    job: MagnifyJob, info: VideoInfo, start: int, stop: int
+) -> tuple[tuple[int, int, int, int] | None, str]:
+    """Where a preset looks for its signal: the region magnified, as a bounding box."""
+    mask = region_mask(job, info)
+    if job.mask == "skin":
+        first = next(iter_frames(next(iter(job.inputs.values())), start=start, stop=start + 1))
+        try:
+            skin = skin_mask(first)
+        except VmagError:
+            skin = None
+        if skin is not None:
+            mask = skin if mask is None else mask * skin
+    if mask is None or not mask.any():
+        return None, "the whole frame"
+    ys, xs = np.nonzero(mask)
+    box = (int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)
+    return box, "the skin" if job.mask == "skin" else "the region"
+
+
+def plan(job: MagnifyJob, spectrum_of: SpectrumSearch | None = None) -> Plan:
     """Check everything about ``job`` that can be checked before decoding; a
-    :class:`VmagError` naming the first problem otherwise. ``band_of_clip`` is the
-    vibration preset's spectrum search (see :func:`resolve_preset`); the pipeline passes
-    its own."""
+    :class:`VmagError` naming the first problem otherwise. A preset then reads the clip's
+    spectrum with ``spectrum_of`` (see :func:`resolve_preset`; the pipeline passes its
+    own), the one step that decodes."""
     inputs = list(job.inputs.values())
     check_output(job.output, inputs)
     if job.compare is not None:
@@ -207,11 +259,11 @@ def plan(job: MagnifyJob, band_of_clip: BandSearch | None = None) -> Plan:
     messages: list[str] = []
     params = {k: v for k, v in job.params.items() if v is not None}
     if job.preset is not None:
-        if band_of_clip is None:
-            raise VmagError(f"preset {job.preset} needs a band search over the clip")
-        source = inputs[0]
-        method, params, messages = resolve_preset(
-            job.preset, job.method, params, lambda: band_of_clip(source, info, start, stop)
+        if spectrum_of is None:
+            raise VmagError(f"preset {job.preset} needs a spectrum search over the clip")
+        region_mask(job, info)  # a bad --roi or --mask is refused before the search
+        job, method, params, messages = resolve_preset(
+            job, info, start, stop, params, spectrum_of
         )
     cls = magnifier_class(method)
     wrong = sorted(set(params) - set(cls.option_names()))

@@ -26,7 +26,6 @@ from vmag.io.video import VideoInfo, iter_frames
 from vmag.magnifier import ProgressFn
 from vmag.pipeline.job import MagnifyJob, Plan, plan, region_mask
 from vmag.pipeline.region import Region, region_from_mask, skin_mask
-from vmag.presets import band_around
 from vmag.viz.compose import side_by_side
 
 
@@ -61,24 +60,20 @@ def queue_depth(info: VideoInfo) -> int:
     return max(1, min(8, (8 << 20) // (info.width * info.height * 3)))
 
 
-def vibration_band(
-    path: Path, info: VideoInfo, start: int, stop: int
-) -> tuple[tuple[float, float], str]:
-    """The vibration preset's band: the strongest spectral peak above 1 Hz, ±15 %; and
-    what was chosen, in words."""
-    from vmag.viz.spectrum import strongest_peaks, temporal_spectrum
+def clip_spectrum(
+    path: Path, info: VideoInfo, start: int, stop: int, roi: tuple[int, int, int, int] | None
+) -> tuple[Any, Any]:
+    """The temporal spectrum of frames [start, stop) of ``path``, of ``roi`` or all of it
+    (what a preset searches for its signal)."""
+    from vmag.viz.spectrum import temporal_spectrum
 
-    freqs, power = temporal_spectrum(iter_frames(path, start=start, stop=stop), info.fps)
-    peaks = strongest_peaks(freqs, power, n=1, min_freq=1.0)
-    if not peaks:
-        raise VmagError("--preset vibration found no spectral peak above 1 Hz; give --band")
-    band = band_around(peaks[0].freq, info.fps)
-    return band, f"strongest peak {peaks[0].freq:.2f} Hz -> band {band[0]:.2f}-{band[1]:.2f} Hz"
+    frames = iter_frames(path, start=start, stop=stop)
+    return temporal_spectrum(frames, info.fps, roi=roi, pad=8)  # peaks placed between bins
 
 
 def prepare(job: MagnifyJob) -> Plan:
     """:func:`~vmag.pipeline.job.plan` with the pipeline's own spectrum search for presets."""
-    return plan(job, vibration_band)
+    return plan(job, clip_spectrum)
 
 
 def _checked(progress: ProgressFn | None, cancel: CancelToken | None) -> ProgressFn:
@@ -127,7 +122,12 @@ def _region(p: Plan, first: np.ndarray) -> Region | None:
     ``--roi`` and a mask picture, when given)."""
     if p.job.mask != "skin":
         return p.region
-    mask = skin_mask(first)
+    try:
+        mask = skin_mask(first)
+    except VmagError:
+        if p.job.preset is None:
+            raise
+        return None  # a preset's own skin mask: without skin, the whole frame
     given = region_mask(p.job, p.info)
     if given is not None:
         mask = mask * given

@@ -38,9 +38,15 @@ def _block_mean(img: np.ndarray, max_side: int) -> np.ndarray:
 
 
 def temporal_spectrum(
-    frames: Iterable[np.ndarray], fps: float, roi: Roi | None = None, max_side: int = 64
+    frames: Iterable[np.ndarray],
+    fps: float,
+    roi: Roi | None = None,
+    max_side: int = 64,
+    pad: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(freqs in Hz, mean power per frequency) of the clip's luminance, DC excluded.
+    ``pad`` > 1 zero-pads the series to ``pad`` times their length: the same spectrum
+    sampled ``pad`` times more finely, so a peak between two bins is placed where it is.
 
     >>> t = np.arange(120) / 30
     >>> clip = 0.5 + 0.1 * np.sin(2 * np.pi * 2.0 * t)[:, None, None, None] * np.ones((1, 8, 8, 3))
@@ -64,7 +70,10 @@ def temporal_spectrum(
     if len(series) < 8:
         raise VmagError(f"a spectrum needs at least 8 frames, the clip has {len(series)}")
     x = signal.detrend(np.stack(series), axis=0, type="linear")
-    freqs, power = signal.periodogram(x, fs=fps, window="hann", axis=0, scaling="spectrum")
+    nfft = len(x) * max(1, int(pad))
+    freqs, power = signal.periodogram(
+        x, fs=fps, window="hann", axis=0, scaling="spectrum", nfft=nfft
+    )
     return freqs[1:], power[1:].mean(axis=1)
 
 
