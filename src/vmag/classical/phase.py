@@ -140,9 +140,22 @@ def phase_magnify(
     return to_frames(add_change(x, change.frames()))
 
 
+@dataclass(kw_only=True)
+class PhaseOptions:
+    """The options every phase method (phase, riesz, acceleration) shares."""
+
+    sigma: float = option(
+        0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off", low=0
+    )
+    luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
+    attenuate_large: bool = option(
+        False, "leave large motions unmagnified (where the magnified motion would pass λ/4)"
+    )
+
+
 @register_magnifier
 @dataclass(kw_only=True)
-class PhaseMagnifier(EulerianMagnifier):
+class PhaseMagnifier(PhaseOptions, EulerianMagnifier):
     """Phase-based motion magnification with a complex steerable pyramid.
 
     >>> import numpy as np
@@ -164,13 +177,6 @@ class PhaseMagnifier(EulerianMagnifier):
         4, "orientations per scale", low=MIN_ORIENTATIONS, high=MAX_ORIENTATIONS
     )
     bandwidth: str = option("octave", "radial bandwidth of the pyramid's bands", BANDWIDTHS)
-    sigma: float = option(
-        0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off", low=0
-    )
-    luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
-    attenuate_large: bool = option(
-        False, "leave large motions unmagnified (where the magnified motion would pass λ/4)"
-    )
 
     def _setup(self, height: int, width: int) -> None:
         self._pyramid = SteerablePyramid(

@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from vmag.classical._smoothing import amplitude_weighted_blur, large_motion_weight
-from vmag.classical.phase import add_change, magnified_channels
+from vmag.classical.phase import PhaseOptions, add_change, magnified_channels
 from vmag.errors import VmagError
 from vmag.magnifier import (
     EulerianMagnifier,
@@ -121,7 +121,7 @@ def riesz_magnify(
 
 @register_magnifier
 @dataclass(kw_only=True)
-class RieszMagnifier(EulerianMagnifier):
+class RieszMagnifier(PhaseOptions, EulerianMagnifier):
     """Phase magnification with a Riesz pyramid (Laplacian pyramid + Riesz transform).
 
     >>> import numpy as np
@@ -136,13 +136,6 @@ class RieszMagnifier(EulerianMagnifier):
 
     levels: int | None = option(
         None, "pyramid levels (default: as many as the frame allows)", low=1
-    )
-    sigma: float = option(
-        0.0, "σ (px) of amplitude-weighted smoothing of filtered phase; 0 = off", low=0
-    )
-    luminance_only: bool = option(True, "magnify luminance only (chrominance passes through)")
-    attenuate_large: bool = option(
-        False, "leave large motions unmagnified (where the magnified motion would pass λ/4)"
     )
 
     def _setup(self, height: int, width: int) -> None:
