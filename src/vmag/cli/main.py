@@ -37,6 +37,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# `magnify` and `methods` first: what a user runs first is listed first.
+importlib.import_module("vmag.cli.magnify").register(app)
+
 FpsOpt = Annotated[
     float | None,
     typer.Option(
@@ -160,8 +163,7 @@ def trace(
     min_freq: Annotated[float, typer.Option(help="ignore peaks below this (Hz)")] = 0.1,
     as_json: Annotated[bool, typer.Option("--json", help="print the peaks as JSON")] = False,
 ) -> None:
-    """A pixel's or region's value over time in each video, with its spectrum (stdout:
-    the strongest peaks)."""
+    """A pixel's or region's value over time in each video, with its spectrum (stdout)."""
     from vmag.viz.trace import check_roi, plot_traces, region_trace, trace_peaks
 
     if (point is None) == (roi is None):
@@ -259,7 +261,6 @@ def demo(
 
 #: Modules defining further commands; each has ``register(app)``, which adds them to ``app``.
 _COMMAND_MODULES: tuple[str, ...] = (
-    "vmag.cli.magnify",
     "vmag.cli.bench",
     "vmag.cli.synth",
     "vmag.cli.train",
