@@ -212,7 +212,7 @@ class EulerianMagnifier(Magnifier):
 
     alpha: float = option(
         10.0,
-        "output change = (1 + alpha) x input change; -1 < alpha < 0 attenuates (-1 removes "
+        "output change = (1 + alpha) x input change; -1 <= alpha < 0 attenuates (-1 removes "
         "the in-band motion, e.g. camera shake)",
         low=-1,
     )
@@ -230,7 +230,7 @@ class EulerianMagnifier(Magnifier):
         super().__post_init__()
         if self.alpha == 0:
             raise VmagError(
-                "alpha 0 changes nothing: give alpha > 0 to magnify, or -1 < alpha < 0 to "
+                "alpha 0 changes nothing: give alpha > 0 to magnify, or -1 <= alpha < 0 to "
                 "attenuate (output change = (1 + alpha) x input change)"
             )
 
