@@ -161,3 +161,12 @@ def test_inputs_must_match_the_methods_declared_inputs(clip, tmp_path, monkeypat
                          tmp_path / "o.mp4")  # fmt: skip
     with pytest.raises(VmagError, match=r"input reference .* does not exist"):
         plan(missing)
+
+
+def test_a_preset_with_another_method_keeps_only_alpha_and_band(clip, tmp_path):
+    job = MagnifyJob({"video": clip}, "phase", {"band": (2.0, 4.0)}, tmp_path / "o.mp4",
+                     preset="pulse")  # fmt: skip
+    p = prepare(job)
+    assert p.method == "phase" and "levels" not in p.params and p.params["alpha"] == 25
+    assert p.magnifier.levels is None  # the colour level 4 is not taken for pyramid scales
+    assert any("left out with --method phase" in m for m in p.messages)

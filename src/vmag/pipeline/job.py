@@ -183,15 +183,14 @@ def resolve_preset(
     if given:
         flags = ", ".join("--" + k.replace("_", "-") for k in given)
         messages.append(f"preset {name}: {flags} given, used instead of the preset's")
-    dropped = sorted(k for k in preset.options if k not in takes)
-    if job.method and job.method != preset.method and dropped:
+    own = job.method in (None, preset.method)  # the options are tuned for its own method
+    if not own and preset.options:
         messages.append(
-            f"preset {name}: its {preset.method} options {', '.join(dropped)} do not apply to "
-            f"--method {job.method}: left out"
+            f"preset {name}: its {preset.method} options ({', '.join(preset.options)}) are "
+            f"left out with --method {job.method}; alpha and the band still come from it"
         )
-    for key, value in preset.options.items():
-        if key in takes:
-            params.setdefault(key, value)
+    for key, value in preset.options.items() if own else ():
+        params.setdefault(key, value)
     if job.stream and params.get("filter") == "ideal" and "filter" not in given:
         params["filter"] = "butter"
         messages.append(f"preset {name}: streaming, so a causal Butterworth, not the ideal filter")
