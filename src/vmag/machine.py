@@ -23,6 +23,18 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+def available_memory() -> int:
+    """Bytes of memory the system can give a new allocation now (Linux: MemAvailable;
+    elsewhere the free physical pages), or a large number when it cannot tell."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return 1 << 50
+
+
 def machine_info(device: Any = None, wall_s: float | None = None) -> dict[str, Any]:
     """Platform, CPU, core count, Python, numpy, torch and its threads, vmag, the torch
     ``device`` used and its GPU, the date, and ``wall_s`` when given (all JSON data).

@@ -174,6 +174,15 @@ class Magnifier(ABC):
         shipped), or None when it can; listings leave such methods out unless asked."""
         return None
 
+    def offline_bytes(self, frames: int, height: int, width: int) -> int:
+        """About how much memory :meth:`magnify` needs for such a clip: the clip and its
+        output in float32, and what the method holds for every frame besides."""
+        return frames * height * width * (2 * 3 * 4 + self._bytes_per_pixel())
+
+    def _bytes_per_pixel(self) -> float:
+        """Bytes per pixel and frame the offline path holds beyond the clip and output."""
+        return 0.0
+
     def check_clip(self, fps: float, frames: int, *, stream: bool = False) -> list[str]:
         """Refuse (:class:`VmagError`) what cannot run on a clip of ``frames`` frames at
         ``fps``, streamed or not, before any frame is decoded; returns warnings to show."""

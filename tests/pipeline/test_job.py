@@ -170,3 +170,28 @@ def test_a_preset_with_another_method_keeps_only_alpha_and_band(clip, tmp_path):
     assert p.method == "phase" and "levels" not in p.params and p.params["alpha"] == 25
     assert p.magnifier.levels is None  # the colour level 4 is not taken for pyramid scales
     assert any("left out with --method phase" in m for m in p.messages)
+
+
+def test_a_clip_too_big_for_memory_streams_instead_or_is_refused(clip, tmp_path, monkeypatch):
+    import vmag.pipeline.job as job_module
+
+    p = plan(job(clip, tmp_path / "o.mp4"))
+    need = p.magnifier.offline_bytes(p.frames, p.info.height, p.info.width)
+    assert need > 60 * 32 * 32 * 24  # at least the clip and its output in float32
+    monkeypatch.setattr(job_module, "available_memory", lambda: need)  # 80 % of it is allowed
+    p = plan(job(clip, tmp_path / "o.mp4"))
+    assert p.job.stream and any("streaming it instead" in m for m in p.messages)
+    with pytest.raises(VmagError, match="cannot stream: filter=ideal needs the whole clip"):
+        plan(job(clip, tmp_path / "o.mp4", params={"alpha": 5, "band": (2.0, 4.0),
+                                                    "filter": "ideal"}))  # fmt: skip
+    monkeypatch.setattr(job_module, "available_memory", lambda: 10 * need)
+    assert not plan(job(clip, tmp_path / "o.mp4")).job.stream  # fits: the offline path
+
+
+def test_the_offline_estimate_follows_the_method():
+    from vmag.registry import create_magnifier
+
+    phase = create_magnifier("phase", alpha=5, band=(1.0, 2.0))
+    color = create_magnifier("color", alpha=5, band=(1.0, 2.0))
+    assert phase.offline_bytes(300, 480, 640) > 2 * color.offline_bytes(300, 480, 640)
+    assert color.offline_bytes(300, 480, 640) == 300 * 480 * 640 * 24

@@ -162,6 +162,10 @@ class LinearMagnifier(EulerianMagnifier):
         gain = torch.tensor([1.0, self.chrom_atten, self.chrom_atten])[: self._channels]
         self._gain = gain.view(1, -1, 1, 1)
 
+    def _bytes_per_pixel(self) -> float:
+        # the half-resolution pyramid (1/4 x 4/3) in Y or YIQ, and its filtered copy
+        return 2 * 4 * (3 if self.chrom_atten > 0 else 1) / 3
+
     def _decompose(self, x: torch.Tensor) -> list[torch.Tensor]:
         return half_resolution_bands(x, self._levels, self._channels == 3)
 

@@ -187,6 +187,12 @@ class PhaseMagnifier(PhaseOptions, EulerianMagnifier):
             bandwidth=self.bandwidth,
         )
 
+    def _bytes_per_pixel(self) -> float:
+        # every band's phase and its filtered copy: orientations x scales per octave x 4/3
+        per_octave = {"octave": 1, "half": 2, "quarter": 4}[self.bandwidth]
+        channels = 1 if self.luminance_only else 3
+        return 2 * 4 * channels * self.orientations * per_octave * 4 / 3
+
     def _reset(self) -> None:
         self._previous: list[torch.Tensor] = []  # each band's angle at the last frame seen
         self._phase: list[torch.Tensor] = []  # each band's phase then, relative to frame 0

@@ -146,6 +146,10 @@ class RieszMagnifier(PhaseOptions, EulerianMagnifier):
                 f"levels={self._levels} is out of range for a {height}x{width} frame: use 1..{most}"
             )
 
+    def _bytes_per_pixel(self) -> float:
+        # two phase components per coefficient of a Laplacian pyramid (4/3), and filtered
+        return 2 * 4 * (1 if self.luminance_only else 3) * 2 * 4 / 3
+
     def _reset(self) -> None:
         self._previous: list[tuple[torch.Tensor, ...]] = []  # each band's q at the last frame
         self._phase: list[tuple[torch.Tensor, torch.Tensor]] = []  # (φc, φs) then

@@ -129,7 +129,7 @@ def magnify_command(**kwargs: Any) -> None:
     info = plan.info
     say(
         f"{plan.method}: {info.width}x{info.height}, {info.fps:g} fps, "
-        f"{'streaming' if job.stream else 'offline'} -> {job.output}"
+        f"{'streaming' if plan.job.stream else 'offline'} -> {job.output}"
     )
     _memory.tune()  # this process is the command's own: let long runs give memory back
     with progress_bar() as bar:

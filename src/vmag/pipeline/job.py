@@ -24,6 +24,7 @@ import numpy as np
 from vmag.errors import VmagError, check_band, check_positive
 from vmag.io.paths import check_output, same_file
 from vmag.io.video import FORMATS, VideoInfo, iter_frames, probe
+from vmag.machine import available_memory
 from vmag.magnifier import Magnifier
 from vmag.options import Pair
 from vmag.pipeline.region import Region, box_mask, read_mask, region_from_mask, skin_mask
@@ -273,10 +274,40 @@ def plan(job: MagnifyJob, spectrum_of: SpectrumSearch | None = None) -> Plan:
     if "band" in params and options["band"].kind is Pair:
         params["band"] = check_band(options["band"].check(params["band"]), info.fps)
     magnifier = create_magnifier(method, **params)
-    warnings = magnifier.check_clip(info.fps, stop - start, stream=job.stream)
     region = _region(job, info)
+    if not job.stream:
+        job, note = _fit_in_memory(job, magnifier, info, stop - start, region)
+        messages += note
+    warnings = magnifier.check_clip(info.fps, stop - start, stream=job.stream)
     warnings += _size_warnings(job, info)
     return Plan(job, info, start, stop, method, params, magnifier, messages, warnings, region)
+
+
+#: The share of the memory available now that the offline path may plan to use.
+MEMORY_SHARE = 0.8
+
+
+def _fit_in_memory(
+    job: MagnifyJob, magnifier: Magnifier, info: VideoInfo, frames: int, region: Region | None
+) -> tuple[MagnifyJob, list[str]]:
+    """The job as it fits in memory: the offline path when its estimate fits what is
+    available, else a stream (a causal filter over the same band), said in one line; a
+    :class:`VmagError` when the method or its filter cannot stream. Never a MemoryError
+    an hour in."""
+    h, w = region.shape if region is not None else (info.height, info.width)
+    need = magnifier.offline_bytes(frames, h, w)
+    free = available_memory()
+    if need <= MEMORY_SHARE * free:
+        return job, []
+    gb = f"about {need / 2**30:.1f} GB offline, more than the {free / 2**30:.1f} GB available"
+    try:
+        magnifier.check_clip(info.fps, frames, stream=True)
+    except VmagError as e:
+        raise VmagError(f"the clip needs {gb}, and it cannot stream: {e}") from None
+    return replace(job, stream=True), [
+        f"the clip needs {gb}: streaming it instead (a causal filter over the same band, "
+        "with O(1) frames in memory)"
+    ]
 
 
 def region_mask(job: MagnifyJob, info: VideoInfo) -> np.ndarray | None:
