@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 class VmagError(ValueError):
     """Bad input: the message names the file or parameter and what is valid."""
@@ -44,6 +46,17 @@ def check_band(band: tuple[float, float], fps: float) -> tuple[float, float]:
             f"(fps {fps:g}); pass --fps if the container's rate is wrong"
         )
     return lo, hi
+
+
+def check_count(name: str, value: int, least: int = 1) -> int:
+    """Return ``value`` if it is an integer >= ``least``, else raise naming ``name``.
+
+    >>> check_count("samples", 3)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise VmagError(f"{name} must be an integer >= {least}, got {value!r}")
+    return int(value)
 
 
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:

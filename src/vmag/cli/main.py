@@ -65,6 +65,30 @@ def _result(text: str) -> None:
     print(text, flush=True)
 
 
+def _check_png(output: Path, what: str) -> None:
+    if output.suffix.lower() != ".png":
+        raise VmagError(f"cannot write {output}: {what} is a picture; use a .png name")
+
+
+def _one_rate(infos: list[Any]) -> float:
+    """The frame rate videos share (for one time axis); a :class:`VmagError` otherwise."""
+    if len({round(i.fps, 6) for i in infos}) > 1:
+        raise VmagError(
+            "the videos have different frame rates ("
+            + ", ".join(f"{i.fps:g}" for i in infos)
+            + "): give --fps to put them on one time axis"
+        )
+    return infos[0].fps
+
+
+def _peak_row(p: Any) -> dict[str, float]:
+    return {"hz": p.freq, "per_min": p.freq * 60, "db": p.db}
+
+
+def _peak_line(p: Any) -> str:
+    return f"{p.freq:8.3f} Hz  {p.freq * 60:8.1f} /min  {p.db:6.1f} dB"
+
+
 @app.command("slice")
 def slice_(
     inputs: Annotated[list[Path], typer.Argument(help="one or more videos of the same size")],
@@ -79,8 +103,7 @@ def slice_(
     """Spatio-temporal slices of videos on one time axis (how papers show magnification)."""
     if (x is None) == (y is None):
         raise VmagError("give exactly one of --x (a column) or --y (a row)")
-    if output.suffix.lower() != ".png":
-        raise VmagError(f"cannot write {output}: a slice is a picture; use a .png name")
+    _check_png(output, "a slice")
     infos = [probe(path, fps=fps) for path in inputs]
     sizes = {(i.width, i.height) for i in infos}
     if len(sizes) > 1:
@@ -88,14 +111,7 @@ def slice_(
             f"{p.name} {i.width}x{i.height}" for p, i in zip(inputs, infos, strict=True)
         )
         raise VmagError(f"slices compare one line of videos of one size; got {listed}")
-    rates = {round(i.fps, 6) for i in infos}
-    if len(rates) > 1:
-        raise VmagError(
-            "the videos have different frame rates ("
-            + ", ".join(f"{i.fps:g}" for i in infos)
-            + "): give --fps to put them on one time axis"
-        )
-    rate = infos[0].fps
+    rate = _one_rate(infos)
     if start < 0 or (stop is not None and stop <= start):
         raise VmagError(f"--start {start:g} / --stop {stop} select no time: need 0 <= start < stop")
     first = round(start * rate)
@@ -129,8 +145,7 @@ def spectrum(
     as_json: Annotated[bool, typer.Option("--json", help="print the peaks as JSON")] = False,
 ) -> None:
     """Temporal power spectrum of a clip or region, with its strongest peaks (stdout)."""
-    if output.suffix.lower() != ".png":
-        raise VmagError(f"cannot write {output}: the spectrum is a picture; use a .png name")
+    _check_png(output, "the spectrum")
     info = probe(input, fps=fps)
     freqs, power = temporal_spectrum(
         _frames_with_progress(input, info, "spectrum"), info.fps, roi=roi
@@ -139,11 +154,11 @@ def spectrum(
     where = f" roi {roi}" if roi else ""
     out = plot_spectrum(freqs, power, found, output, title=f"{input.name}{where}, {info.fps:g} fps")
     if as_json:
-        rows = [{"hz": p.freq, "per_min": p.freq * 60, "db": p.db} for p in found]
+        rows = [_peak_row(p) for p in found]
         _result(json.dumps({"input": str(input), "fps": info.fps, "roi": roi, "peaks": rows}))
     else:
         for p in found:
-            _result(f"{p.freq:8.3f} Hz  {p.freq * 60:8.1f} /min  {p.db:6.1f} dB")
+            _result(_peak_line(p))
     say(f"wrote {out}")
 
 
@@ -168,15 +183,12 @@ def trace(
 
     if (point is None) == (roi is None):
         raise VmagError("give exactly one of --point X Y or --roi X Y W H")
-    if output.suffix.lower() != ".png":
-        raise VmagError(f"cannot write {output}: a trace is a picture; use a .png name")
+    _check_png(output, "a trace")
     area = (point[0], point[1], 1, 1) if point is not None else roi
     infos = [probe(path, fps=fps) for path in inputs]
     for info in infos:
         check_roi(area, info.width, info.height)
-    if len({round(i.fps, 6) for i in infos}) > 1:
-        raise VmagError("the videos have different frame rates: give --fps")
-    rate = infos[0].fps
+    rate = _one_rate(infos)
     traces, found = [], []
     for path, info in zip(inputs, infos, strict=True):
         series = region_trace(_frames_with_progress(path, info, "trace"), area, channel)
@@ -189,15 +201,12 @@ def trace(
         title=f"{where}, channel {channel}, {rate:g} fps",
     )  # fmt: skip
     if as_json:
-        rows = {
-            str(path): [{"hz": p.freq, "per_min": p.freq * 60, "db": p.db} for p in f]
-            for path, f in zip(inputs, found, strict=True)
-        }
+        rows = {str(path): [_peak_row(p) for p in f] for path, f in zip(inputs, found, strict=True)}
         _result(json.dumps({"fps": rate, "region": list(area), "channel": channel, "peaks": rows}))
     else:
         for path, f in zip(inputs, found, strict=True):
             for p in f:
-                _result(f"{path.name}  {p.freq:8.3f} Hz  {p.freq * 60:8.1f} /min  {p.db:6.1f} dB")
+                _result(f"{path.name}  {_peak_line(p)}")
     say(f"wrote {out}")
 
 

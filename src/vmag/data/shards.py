@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from vmag.errors import VmagError
+from vmag.errors import VmagError, check_count
 from vmag.io.atomic import AtomicFile, atomic_write
 
 FORMAT = "vmag-shards"
@@ -55,12 +55,6 @@ class Field:
 
     def describe(self) -> list[Any]:
         return [np.dtype(self.dtype).str, list(self.shape)]
-
-
-def _check_count(name: str, value: int) -> int:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-        raise VmagError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
 
 
 def _manifest(
@@ -165,7 +159,7 @@ def write_shards(
     set is refused; the same one resumes, keeping the shards already written.
     ``progress(done, total)`` follows the samples.
     """
-    n, shard_size = _check_count("n", n), _check_count("shard_size", shard_size)
+    n, shard_size = check_count("n", n), check_count("shard_size", shard_size)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise VmagError(f"{out} exists and is not a folder")

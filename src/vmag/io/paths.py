@@ -1,5 +1,7 @@
 """Checks of output paths that need no decoding and no heavy import: the suffix the
-writer knows, a writable folder, and never an input file (by path or by inode)."""
+writer knows, a writable folder, and never an input file (by path or by inode).
+
+``same_file`` is re-exported for callers that compare two outputs."""
 
 from __future__ import annotations
 
@@ -8,14 +10,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from vmag.errors import VmagError
-from vmag.io.video import FORMATS
+from vmag.io.video import FORMATS, refuse_protected, same_file
 
-
-def same_file(a: Path, b: Path) -> bool:
-    """Whether ``a`` and ``b`` name one file (the same path, or links to one inode)."""
-    if a.resolve() == b.resolve():
-        return True
-    return a.exists() and b.exists() and os.path.samefile(a, b)
+__all__ = ["check_output", "same_file"]
 
 
 def check_output(path: Path, inputs: Iterable[Path], flag: str = "-o") -> None:
@@ -26,9 +23,7 @@ def check_output(path: Path, inputs: Iterable[Path], flag: str = "-o") -> None:
             f"cannot write {path} ({flag}): unsupported suffix {suffix or '(none)'!r}; "
             "use .mp4 or .mov (H.264) or .mkv (lossless FFV1)"
         )
-    for keep in inputs:
-        if same_file(path, keep):
-            raise VmagError(f"refusing to overwrite the input {keep}: choose another output path")
+    refuse_protected(path, inputs)
     if path.is_dir():
         raise VmagError(f"cannot write {path} ({flag}): it is a directory; add a file name")
     folder = path.parent

@@ -181,6 +181,13 @@ def read_video(
     return video, info
 
 
+def check_crf(crf: object) -> int:
+    """The H.264 quality ``crf``: an integer from 0 (lossless) to 51."""
+    if isinstance(crf, bool) or not isinstance(crf, int | np.integer) or not 0 <= crf <= 51:
+        raise VmagError(f"crf must be an integer from 0 (lossless) to 51, got {crf!r}")
+    return int(crf)
+
+
 class VideoWriter:
     """Encode RGB frames into a video file, atomically.
 
@@ -228,11 +235,10 @@ class VideoWriter:
             )
         container_format, self._codec, self._pix_fmt = FORMATS[suffix]
         self._rate = _as_rate(fps)
-        if isinstance(crf, bool) or not isinstance(crf, int | np.integer) or not 0 <= crf <= 51:
-            raise VmagError(f"crf must be an integer from 0 (lossless) to 51, got {crf!r}")
+        check_crf(crf)
         check_choice("preset", preset, X264_PRESETS)
         self._options = {"crf": str(int(crf)), "preset": preset}
-        _refuse_protected(self.path, protect)
+        refuse_protected(self.path, protect)
         if self.path.is_dir():
             raise VmagError(f"cannot write {self.path}: it is a directory; add a file name")
         self._stream: av.VideoStream | None = None
@@ -526,15 +532,19 @@ def _header_count_trusted(stream: av.VideoStream, fps: float) -> bool:
     return abs(float(stream.duration * stream.time_base) * fps - stream.frames) < 0.5
 
 
-def _refuse_protected(target: Path, protect: Iterable[PathLike]) -> None:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file (the same path, or links to one inode)."""
+    if a.resolve() == b.resolve():
+        return True
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
+def refuse_protected(target: Path, protect: Iterable[PathLike]) -> None:
     """Raise if ``target`` is one of the ``protect`` files (by resolved path or inode)."""
     if isinstance(protect, str | os.PathLike):
         protect = (protect,)
     for keep in map(Path, protect):
-        same = target.resolve() == keep.resolve()
-        if not same and target.exists() and keep.exists():
-            same = os.path.samefile(target, keep)
-        if same:
+        if same_file(target, keep):
             raise VmagError(f"refusing to overwrite the input {keep}: choose another output path")
 
 

@@ -23,16 +23,13 @@ import numpy as np
 
 from vmag.errors import VmagError, check_band, check_positive
 from vmag.io.paths import check_output, same_file
-from vmag.io.video import FORMATS, VideoInfo, iter_frames, probe
+from vmag.io.video import FORMATS, VideoInfo, check_crf, iter_frames, probe
 from vmag.machine import available_memory
 from vmag.magnifier import Magnifier
 from vmag.options import Pair
 from vmag.pipeline.region import Region, box_mask, read_mask, region_from_mask, skin_mask
 from vmag.presets import PRESETS, Preset, choose_band
 from vmag.registry import create_magnifier, magnifier_class
-
-#: H.264 quality range of ``crf``.
-CRF_RANGE = (0, 51)
 
 
 @dataclass(frozen=True)
@@ -126,13 +123,6 @@ class Plan:
     def frames(self) -> int:
         """How many frames the run reads and writes."""
         return self.stop - self.start
-
-
-def _check_crf(crf: Any) -> int:
-    low, high = CRF_RANGE
-    if isinstance(crf, bool) or not isinstance(crf, int) or not low <= crf <= high:
-        raise VmagError(f"crf must be an integer from {low} (lossless) to {high}, got {crf!r}")
-    return crf
 
 
 def _check_inputs(job: MagnifyJob, method: str) -> None:
@@ -246,7 +236,7 @@ def plan(job: MagnifyJob, spectrum_of: SpectrumSearch | None = None) -> Plan:
         check_output(job.compare, inputs, "--compare")
         if same_file(job.compare, job.output):
             raise VmagError("--compare must name a different file than -o")
-    _check_crf(job.crf)
+    check_crf(job.crf)
     if job.preset is None:
         method = job.method or "phase"
         _check_inputs(job, method)

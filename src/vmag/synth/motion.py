@@ -32,7 +32,7 @@ import torch
 from vmag._lazy import lazy_import
 from vmag.data import shards
 from vmag.data.shards import Field
-from vmag.errors import VmagError, check_choice
+from vmag.errors import VmagError, check_choice, check_count
 from vmag.synth.scene import GUARD, Layer, Scene, odd_fast_len
 from vmag.synth.textures import shape_mask, texture
 
@@ -427,12 +427,6 @@ def _item(images: dict[str, np.ndarray], alpha: float) -> dict[str, torch.Tensor
     return item
 
 
-def _check_count(name: str, value: int) -> int:
-    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
-        raise VmagError(f"{name} must be an integer >= 1, got {value!r}")
-    return int(value)
-
-
 def _check_index(i: int, n: int) -> int:
     i = int(i)
     if not -n <= i < n:
@@ -454,7 +448,7 @@ class MotionDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, n: int, config: MotionConfig = MotionConfig(), seed: int = 0) -> None:
-        _check_count("n", n)
+        check_count("n", n)
         _streams(seed, 0)  # validates the seed
         self.n, self.config, self.seed = int(n), config, int(seed)
 
@@ -505,7 +499,7 @@ def write_shards(
     ...     [p.name for p in write_shards(d, 3, MotionConfig(size=32), seed=0, shard_size=2)]
     ['shard-00000.npz', 'shard-00001.npz']
     """
-    _check_count("n", n)
+    check_count("n", n)
     _streams(seed, 0)  # validates the seed
 
     def make(i: int) -> dict[str, Any]:

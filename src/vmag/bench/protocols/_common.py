@@ -27,7 +27,7 @@ import numpy as np
 from skimage.metrics import structural_similarity
 
 from vmag.bench.protocol import BenchResult, Protocol, TestClip
-from vmag.errors import VmagError
+from vmag.errors import check_count
 from vmag.magnifier import ProgressFn
 from vmag.temporal import AccelerationFilter
 
@@ -136,17 +136,6 @@ def sweep_scores(
             report(m, done, total)
     scores = {m: (s / counts).tolist() for m, s in sums.items()}
     return scores, (base / counts).tolist()
-
-
-def check_count(name: str, value: int, least: int = 1) -> int:
-    """Return ``value`` if it is an integer >= ``least``, else raise naming ``name``.
-
-    >>> check_count("samples", 3)
-    3
-    """
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
-        raise VmagError(f"{name} must be an integer >= {least}, got {value!r}")
-    return int(value)
 
 
 def quick_default(value: int | None, full: int, quick: int, is_quick: bool) -> int:
