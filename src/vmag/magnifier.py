@@ -5,9 +5,17 @@ Data path of an Eulerian magnifier, top to bottom::
     frames --decompose--> representation --signals--> per-band time series
            --temporal filter--> filtered series --amplify + reconstruct--> frames
 
-``magnify`` runs it offline over a whole clip (any filter, zero-phase where the filter
-allows); ``stream`` runs it causally over an iterable of frames, holding O(1) frames
-(a block of :func:`chunk_frames` frames plus the filter's delay).
+Three ways to run it:
+
+- ``two_pass`` reads a clip twice, in chunks, and gives the zero-phase filter's output
+  holding one chunk and a few numbers per coefficient and chunk (on disk): memory that
+  does not grow with the clip (:mod:`vmag.temporal.zerophase`). The default for a
+  Butterworth band (with or without a notch); ``magnify`` uses it too.
+- ``magnify`` over a clip in memory: with other whole-clip filters (ideal), every band's
+  series is held and filtered at once.
+- ``stream`` runs it causally over an iterable of frames, holding O(1) frames (a block of
+  :func:`chunk_frames` frames plus the filter's delay). Filters whose offline output is
+  their causal one (:meth:`EulerianMagnifier.streams_exactly`) need nothing more.
 """
 
 from __future__ import annotations
@@ -27,12 +35,40 @@ from vmag.errors import VmagError, check_band, check_positive
 from vmag.options import Option, check_options, option, options_of
 from vmag.temporal import FILTER_KINDS, TemporalFilter, make_filter
 from vmag.temporal.base import StreamingFilter
+from vmag.temporal.zerophase import StateStore, TwoPassZeroPhase, plan_chunks
 
 #: ``progress(stage, done, total)``: called as work advances; ``total`` is 0 when unknown.
 ProgressFn = Callable[[str, int, int], None]
 
 #: ``step(k, series)``: band ``k``'s series for a block through its causal filter -> output.
 FilterStep = Callable[[int, torch.Tensor], torch.Tensor]
+#: ``feed(k, series)``: band ``k``'s series for a block, to a filter's first pass.
+Feed = Callable[[int, torch.Tensor], None]
+
+#: Frames a two-pass chunk spans at most, and the working memory its frames may take.
+TWO_PASS_FRAMES = 32
+TWO_PASS_BYTES = 400 * 2**20
+
+
+class ShortClip(VmagError):
+    """The clip gave ``frames`` frames, fewer than its container lists."""
+
+    def __init__(self, frames: int, listed: int) -> None:
+        super().__init__(f"the clip has {frames} decodable frames, its container lists {listed}")
+        self.frames = frames
+
+
+def chunks_of(frames: Iterable[np.ndarray], bounds: list[tuple[int, int]]) -> Iterator[np.ndarray]:
+    """The frames as (B, H, W, 3) float32 blocks of the ``[start, stop)`` spans ``bounds``
+    (consecutive from frame 0); :class:`ShortClip` when they run out first."""
+    it = iter(frames)
+    seen = 0
+    for a, b in bounds:
+        block = list(islice(it, b - a))
+        seen += len(block)
+        if len(block) < b - a:
+            raise ShortClip(seen, bounds[-1][1])
+        yield check_frames(np.stack(block))
 
 
 @dataclass(frozen=True)
@@ -202,6 +238,32 @@ class Magnifier(ABC):
         Only methods whose :attr:`capabilities` say they stream implement it."""
         raise VmagError(f"method {self.name} does not stream: run it without --stream")
 
+    def streams_exactly(self, fps: float) -> bool:
+        """Whether :meth:`stream` gives what :meth:`magnify` does (nothing is lost by
+        streaming), for a clip at ``fps``."""
+        return False
+
+    def reads_twice(self, fps: float) -> bool:
+        """Whether :meth:`two_pass` gives what :meth:`magnify` does, reading the clip twice
+        in bounded memory, for a clip at ``fps``."""
+        return False
+
+    def two_pass_disk_bytes(self, frames: int, height: int, width: int, fps: float) -> int:
+        """About how much temporary disk :meth:`two_pass` takes for such a clip."""
+        return 0
+
+    def two_pass(
+        self,
+        clip: Callable[[], Iterable[np.ndarray]],
+        fps: float,
+        frames: int,
+        progress: ProgressFn | None = None,
+        directory: str | None = None,
+    ) -> Iterator[np.ndarray]:
+        """Magnify a clip that ``clip()`` gives anew at each call, reading it twice; only
+        methods whose :meth:`reads_twice` is true implement it."""
+        raise VmagError(f"method {self.name} does not read a clip twice")
+
 
 @dataclass(kw_only=True)
 class EulerianMagnifier(Magnifier):
@@ -261,6 +323,22 @@ class EulerianMagnifier(Magnifier):
     def _reset(self) -> None:
         """Forget the state ``_signals`` keeps between chunks (a new clip starts)."""
 
+    #: Whether :meth:`_analyse_block` and :meth:`_magnify_block` feed each band's
+    #: increments ``x_t - x_t-1`` (0 at the clip's first frame) rather than its values.
+    feeds_increments: ClassVar[bool] = False
+
+    def _analyse_block(self, x: torch.Tensor, feed: Feed) -> None:
+        """Feed block ``x``'s series to a two-pass filter's first pass, ``feed(k, series)``
+        (the same series, in the same order, as :meth:`_magnify_block` gives its ``step``).
+        Subclasses may go band by band, as there."""
+        for k, series in enumerate(self._signals(self._decompose(x))):
+            feed(k, series)
+
+    def _block_bytes_per_pixel(self) -> float:
+        """Working bytes per pixel of a block in :meth:`_magnify_block` (the frames, their
+        output and the method's temporaries): it sizes the two-pass chunks."""
+        return 64.0
+
     # -- pipeline --------------------------------------------------------------------------
     def make_temporal_filter(self, fps: float) -> TemporalFilter:
         """The temporal filter this magnifier applies, for a clip at ``fps``."""
@@ -286,6 +364,11 @@ class EulerianMagnifier(Magnifier):
         filt = self.make_temporal_filter(fps)
         check_temporal(filt, self.filter, self.band, fps, n)
         report = progress or (lambda stage, done, total: None)
+        if filt.zero_phase_sections() is not None:  # the same in two passes, in less memory
+            out = np.empty_like(frames)
+            for i, frame in enumerate(self.two_pass(lambda: iter(frames), fps, n, progress)):
+                out[i] = frame
+            return out
         chunk = chunk_frames(h, w)
         self._start(h, w)
         series: list[list[torch.Tensor]] = []
@@ -321,9 +404,110 @@ class EulerianMagnifier(Magnifier):
 
     def _block_stream(self, filt: TemporalFilter) -> StreamingFilter:
         """The stream of each band that :meth:`_magnify_block`'s ``step`` feeds: the
-        filter's own (default), or e.g. its :meth:`~TemporalFilter.increment_stream` for
-        a subclass that feeds increments."""
-        return filt.stream()
+        filter's own, or its :meth:`~TemporalFilter.increment_stream` for a magnifier
+        that feeds increments."""
+        return filt.increment_stream() if self.feeds_increments else filt.stream()
+
+    # -- the default path: zero-phase over a clip read twice --------------------------------
+    def streams_exactly(self, fps: float) -> bool:
+        """Whether :meth:`stream` gives what :meth:`magnify` does (a filter whose offline
+        output is its causal one, delay compensated: ``iir``, ``static``, ``accel``)."""
+        return self.make_temporal_filter(fps).offline_is_causal
+
+    def reads_twice(self, fps: float) -> bool:
+        """Whether :meth:`two_pass` runs this magnifier's filter (a zero-phase IIR)."""
+        return self.make_temporal_filter(fps).zero_phase_sections() is not None
+
+    def two_pass_disk_bytes(self, frames: int, height: int, width: int, fps: float) -> int:
+        # per chunk, S numbers (2 per section) per coefficient, float32
+        sections = self.make_temporal_filter(fps).zero_phase_sections()
+        if sections is None:
+            return 0
+        chunks = -(-frames // self.two_pass_chunk(height, width)) + 2  # + the end's cut, z0
+        coefficients = height * width * self._bytes_per_pixel() / 8  # a series and its output
+        return int(chunks * 2 * len(sections[0]) * coefficients * 4)
+
+    def two_pass_chunk(self, height: int, width: int) -> int:
+        """Frames per chunk of :meth:`two_pass` at this size: what fits
+        :data:`TWO_PASS_BYTES` of working memory, 1 to :data:`TWO_PASS_FRAMES`."""
+        per_frame = height * width * self._block_bytes_per_pixel()
+        return int(max(1, min(TWO_PASS_FRAMES, TWO_PASS_BYTES // per_frame)))
+
+    def two_pass(
+        self,
+        clip: Callable[[], Iterable[np.ndarray]],
+        fps: float,
+        frames: int,
+        progress: ProgressFn | None = None,
+        directory: str | None = None,
+    ) -> Iterator[np.ndarray]:
+        """Magnify a clip with the zero-phase filter, reading it twice: ``clip()`` gives its
+        ``frames`` frames (H, W, 3), uint8 or float in [0, 1], anew at each call. Yields the
+        outputs (H, W, 3) float32 in order, equal to :meth:`magnify`'s; holds one chunk of
+        frames and per coefficient a few numbers per chunk in a temporary file (in
+        ``directory``). If the clip has fewer frames than ``frames`` (a container listing
+        more than it holds), the first pass starts again with the true count."""
+        filt = self.make_temporal_filter(fps)
+        sections = filt.zero_phase_sections()
+        if sections is None:
+            raise VmagError(f"filter={self.filter} does not run in two passes (it is not an IIR)")
+        report = progress or (lambda stage, done, total: None)
+        frames_in = iter(clip())
+        first = next(frames_in, None)
+        if first is None:
+            raise VmagError("the clip has no frames")
+        self._start(*np.shape(first)[:2])
+        chunk = self.two_pass_chunk(*np.shape(first)[:2])
+        head = chain([first], frames_in)  # the first pass's first step reads on from here
+        large = chunk * np.shape(first)[0] * np.shape(first)[1] * 12 > CHUNK_BYTES
+        if large:
+            _memory.map_large_allocations()
+        tidy = _memory.release_memory if large else (lambda: None)
+        sos, padlen = sections
+        with StateStore(directory) as store:
+            while True:
+                check_temporal(filt, self.filter, self.band, fps, frames)
+                bounds = plan_chunks(frames, chunk, padlen + 1)
+                zero_phase = TwoPassZeroPhase(
+                    sos, padlen, bounds, store, increments=self.feeds_increments
+                )
+                try:
+                    self._first_pass(head, clip, zero_phase, chunk, report, tidy)
+                    break
+                except ShortClip as short:
+                    frames = short.frames  # the container listed more than it holds
+                    head = iter(clip())
+            zero_phase.settle()
+            self._reset()
+            for (_, stop), block in zip(bounds, chunks_of(clip(), bounds), strict=True):
+                yield from to_frames(self._magnify_block(to_tensor(block), zero_phase.filtered))
+                report("magnify", stop, frames)
+                tidy()
+
+    def _first_pass(
+        self,
+        head: Iterable[np.ndarray],
+        clip: Callable[[], Iterable[np.ndarray]],
+        zero_phase: TwoPassZeroPhase,
+        chunk: int,
+        report: ProgressFn,
+        tidy: Callable[[], None],
+    ) -> None:
+        """Steps 0 and 1 of the two-pass filter: the clip's first frames (from ``head``),
+        then all of it."""
+        spans = plan_chunks(zero_phase.padlen + 1, chunk, 0)
+        self._reset()
+        for (start, _), block in zip(spans, chunks_of(head, spans), strict=True):
+            self._analyse_block(
+                to_tensor(block), lambda k, s, at=start: zero_phase.start(k, s, at)
+            )
+        self._reset()
+        total = zero_phase.total
+        for (_, stop), block in zip(zero_phase.bounds, chunks_of(clip(), zero_phase.bounds),
+                                    strict=True):  # fmt: skip
+            self._analyse_block(to_tensor(block), zero_phase.analyse)
+            report("analyse", stop, total)
+            tidy()
 
     def stream(self, frames: Iterable[np.ndarray], fps: float) -> Iterator[np.ndarray]:
         filt = self.make_temporal_filter(fps)

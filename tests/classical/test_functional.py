@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import vmag.magnifier as magnifier_module
 from vmag.classical.acceleration import acceleration_magnify
 from vmag.classical.color import color_magnify
 from vmag.classical.linear import linear_magnify
@@ -57,6 +58,22 @@ def test_offline_class_equals_the_functional_core(clip, method, extra):
     got = create_magnifier(method, **params).magnify(clip, FPS)
     assert np.abs(got - want).max() < 2e-5
     assert np.abs(want - clip).max() > 1e-3  # something was magnified
+
+
+@pytest.mark.parametrize("extra", [False, True])
+@pytest.mark.parametrize("method", list(CORES))
+def test_two_passes_equal_the_zero_phase_functional_core(clip, method, extra, monkeypatch):
+    """The default path: the Butterworth band-pass zero-phase, the clip read twice in
+    chunks (here of 7 frames, so 7 chunks), as the core filters whole series at once."""
+    monkeypatch.setattr(magnifier_module, "TWO_PASS_FRAMES", 7)
+    params = _params(method, extra, filter="butter", order=2)
+    want = CORES[method](clip, FPS, **params)
+    m = create_magnifier(method, **params)
+    assert m.reads_twice(FPS) and m.two_pass_chunk(40, 56) == 7
+    got = np.stack(list(m.two_pass(lambda: iter(clip), FPS, len(clip))))
+    assert np.abs(got - want).max() < 5e-5
+    assert np.abs(m.magnify(clip, FPS) - got).max() == 0  # magnify reads twice too
+    assert np.abs(want - clip).max() > 1e-3
 
 
 @pytest.mark.parametrize("method", list(CORES))

@@ -172,20 +172,38 @@ def test_a_preset_with_another_method_keeps_only_alpha_and_band(clip, tmp_path):
     assert any("left out with --method phase" in m for m in p.messages)
 
 
-def test_a_clip_too_big_for_memory_streams_instead_or_is_refused(clip, tmp_path, monkeypatch):
+def test_the_default_path_reads_twice_streams_exactly_or_holds_the_clip(clip, tmp_path):
+    p = plan(job(clip, tmp_path / "o.mp4"))  # phase, Butterworth: zero-phase in two passes
+    assert p.mode == "two-pass" and not p.job.stream and not p.messages
+    p = plan(job(clip, tmp_path / "o.mp4", params={"alpha": 5, "band": (2.0, 4.0),
+                                                    "filter": "iir"}))  # fmt: skip
+    assert p.mode == "stream" and p.job.stream and not p.messages  # the same output anyway
+    p = plan(job(clip, tmp_path / "o.mp4", params={"alpha": 5, "band": (2.0, 4.0),
+                                                    "filter": "ideal"}))  # fmt: skip
+    assert p.mode == "whole"
+    assert plan(job(clip, tmp_path / "o.mp4", stream=True)).mode == "stream"
+
+
+def test_without_room_the_default_path_streams_instead_or_is_refused(clip, tmp_path, monkeypatch):
     import vmag.pipeline.job as job_module
 
     p = plan(job(clip, tmp_path / "o.mp4"))
+    disk = p.magnifier.two_pass_disk_bytes(p.frames, p.info.height, p.info.width, p.info.fps)
+    assert disk > 2 * 32 * 32 * 4  # states per coefficient and chunk
+    full = type("Usage", (), {"free": disk})  # 80 % of it is allowed
+    monkeypatch.setattr(job_module.shutil, "disk_usage", lambda path: full)
+    p = plan(job(clip, tmp_path / "o.mp4"))
+    assert p.mode == "stream" and any("temporary disk" in m for m in p.messages)
+
+    ideal = {"alpha": 5, "band": (2.0, 4.0), "filter": "ideal"}
+    p = plan(job(clip, tmp_path / "o.mp4", params=ideal))
     need = p.magnifier.offline_bytes(p.frames, p.info.height, p.info.width)
     assert need > 60 * 32 * 32 * 24  # at least the clip and its output in float32
-    monkeypatch.setattr(job_module, "available_memory", lambda: need)  # 80 % of it is allowed
-    p = plan(job(clip, tmp_path / "o.mp4"))
-    assert p.job.stream and any("streaming it instead" in m for m in p.messages)
+    monkeypatch.setattr(job_module, "available_memory", lambda: need)
     with pytest.raises(VmagError, match="cannot stream: filter=ideal needs the whole clip"):
-        plan(job(clip, tmp_path / "o.mp4", params={"alpha": 5, "band": (2.0, 4.0),
-                                                    "filter": "ideal"}))  # fmt: skip
+        plan(job(clip, tmp_path / "o.mp4", params=ideal))
     monkeypatch.setattr(job_module, "available_memory", lambda: 10 * need)
-    assert not plan(job(clip, tmp_path / "o.mp4")).job.stream  # fits: the offline path
+    assert plan(job(clip, tmp_path / "o.mp4", params=ideal)).mode == "whole"  # fits
 
 
 def test_the_offline_estimate_follows_the_method():

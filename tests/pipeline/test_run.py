@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 
@@ -47,28 +48,36 @@ def test_run_writes_what_the_magnifier_returns(clip, tmp_path, stream):
 def test_progress_reaches_every_frame(clip, tmp_path):
     seen: dict[str, tuple[int, int]] = {}
     run(_job(clip, tmp_path / "o.mkv", start=8), lambda s, d, t: seen.__setitem__(s, (d, t)))
-    assert seen["decode"] == (40, 40) and seen["encode"] == (40, 40)
-    assert seen["synthesise"] == (40, 40)
+    assert seen["analyse"] == (40, 40) and seen["magnify"] == (40, 40)  # read twice
+    seen.clear()
+    ideal = {"alpha": 8, "band": (2.0, 4.0), "filter": "ideal"}
+    run(_job(clip, tmp_path / "w.mkv", params=ideal), lambda s, d, t: seen.__setitem__(s, (d, t)))
+    assert seen["decode"] == (48, 48) and seen["encode"] == (48, 48)  # held in memory
+    assert seen["synthesise"] == (48, 48)
     seen.clear()
     run(_job(clip, tmp_path / "s.mkv", stream=True), lambda s, d, t: seen.__setitem__(s, (d, t)))
     assert seen["magnify"] == (48, 48)
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_cancel_stops_the_run_and_leaves_nothing(clip, tmp_path, stream):
+def test_cancel_stops_the_run_and_leaves_nothing(clip, tmp_path, stream, monkeypatch):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # where a two-pass run keeps states
     cancel = threading.Event()
     calls = []
 
     def progress(stage: str, done: int, total: int) -> None:
         calls.append(stage)
-        if len(calls) == 20:
+        if len(calls) == 2:
             cancel.set()
 
     out = tmp_path / "out.mp4"
     with pytest.raises(Cancelled):
         run(_job(clip, out, stream=stream, compare=tmp_path / "cmp.mp4"), progress, cancel)
-    assert len(calls) == 20  # stopped at the next report
-    assert list(tmp_path.iterdir()) == []  # no output, no side-by-side, no temporary
+    assert len(calls) == 2  # stopped at the next report
+    assert list(tmp_path.iterdir()) == [temp]  # no output, no side-by-side, no temporary
+    assert list(temp.iterdir()) == []  # nor the two-pass states
 
 
 def test_a_library_run_leaves_the_allocator_alone(clip, tmp_path, monkeypatch):

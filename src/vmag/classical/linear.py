@@ -158,31 +158,36 @@ class LinearMagnifier(EulerianMagnifier):
         self._alphas = level_alphas(self.alpha, self.lambda_c, self._levels, height, width)
         self._size = (height, width)
         # Only luminance when chrominance is not amplified at all.
-        self._channels = 3 if self.chrom_atten > 0 else 1
+        self._channels = self._channel_count()
         gain = torch.tensor([1.0, self.chrom_atten, self.chrom_atten])[: self._channels]
         self._gain = gain.view(1, -1, 1, 1)
 
     def _bytes_per_pixel(self) -> float:
-        # the half-resolution pyramid (1/4 x 4/3) in Y or YIQ, and its filtered copy
-        return 2 * 4 * (3 if self.chrom_atten > 0 else 1) / 3
+        # the half-resolution frame (1/4) in Y or YIQ, and its filtered copy
+        return 2 * 4 * self._channel_count() / 4
 
-    def _decompose(self, x: torch.Tensor) -> list[torch.Tensor]:
-        return half_resolution_bands(x, self._levels, self._channels == 3)
+    def _channel_count(self) -> int:
+        return 3 if self.chrom_atten > 0 else 1
 
-    def _signals(self, rep: list[torch.Tensor]) -> list[torch.Tensor]:
-        return [rep[k - 1] for k, a in enumerate(self._alphas) if a != 0]
+    # Every step is linear, so the temporal filter commutes with the pyramid: filtering
+    # the half-resolution frame's pixels and then building the pyramid of the result
+    # gives the paper's filtered levels, from fewer series (the levels' 4/3 of the
+    # pixels down to 1), and the first pass of a two-pass run needs no pyramid at all.
+    def _decompose(self, x: torch.Tensor) -> torch.Tensor:
+        if self._channels == 3:
+            return rgb_to_yiq(blur_down(x.permute(0, 3, 1, 2).contiguous()))
+        return blur_down(luminance(x)).unsqueeze(1)
+
+    def _signals(self, rep: torch.Tensor) -> list[torch.Tensor]:
+        return [rep] if any(self._alphas) else []
 
     def _synthesise(
         self, x: torch.Tensor, filtered: list[torch.Tensor], rep: object
     ) -> torch.Tensor:
-        amplified = iter(filtered)
-        pyr = []
-        h, w = self._size
-        for level, a in enumerate([*self._alphas, 0.0]):  # the low-pass is not amplified
-            if level > 0:  # level 0 (alpha 0) is left out: the change starts at level 1
-                if a != 0:
-                    pyr.append(a * self._gain * next(amplified))
-                else:  # also when λc leaves the finer levels (or all of them) unamplified
-                    pyr.append(x.new_zeros(len(x), self._channels, h, w))
-            h, w = (h + 1) // 2, (w + 1) // 2
+        if not filtered:  # λc leaves every level unamplified
+            return x.clone()
+        *bands, lowpass = laplacian_pyramid(filtered[0], self._levels - 1)
+        pyr = [a * self._gain * b if a != 0 else torch.zeros_like(b)
+               for b, a in zip(bands, self._alphas[1:], strict=True)]  # fmt: skip
+        pyr.append(torch.zeros_like(lowpass))  # the low-pass is not amplified
         return add_half_change(x, collapse_laplacian(pyr))  # the change is at half resolution

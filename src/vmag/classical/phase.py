@@ -26,6 +26,7 @@ from vmag.classical._smoothing import amplitude_weighted_blur, large_motion_weig
 from vmag.colorspace import luminance, rgb_to_yiq, yiq_to_rgb
 from vmag.magnifier import (
     EulerianMagnifier,
+    Feed,
     FilterStep,
     check_frames,
     clip_filter,
@@ -36,7 +37,6 @@ from vmag.options import option
 from vmag.pyramids import SteerablePyramid
 from vmag.pyramids.steerable import MAX_ORIENTATIONS, MIN_ORIENTATIONS
 from vmag.registry import register_magnifier
-from vmag.temporal import StreamingFilter, TemporalFilter
 
 BANDWIDTHS = ("octave", "half", "quarter")
 
@@ -255,8 +255,17 @@ class PhaseMagnifier(PhaseOptions, EulerianMagnifier):
             change.add(s, k, self._shift(band, f))
         return add_change(x, change.frames())
 
-    def _block_stream(self, filt: TemporalFilter) -> StreamingFilter:
-        return filt.increment_stream()
+    feeds_increments: ClassVar[bool] = True
+
+    def _block_bytes_per_pixel(self) -> float:
+        # frames and output (24), luminance, spectrum and its masked copy (4 + 16), and per
+        # band: increments, filtered, sin (12), the change's half spectrum, its rfft (8)
+        return 24 + 20 + (12 + 8) * (1 if self.luminance_only else 3) + 8
+
+    def _analyse_block(self, x: torch.Tensor, feed: Feed) -> None:
+        bands = self._pyramid.bands(self._channels(x), reuse=True)
+        for k, (_, _, band) in enumerate(bands):
+            feed(k, self._band_increments(k, band))
 
     def _magnify_block(self, x: torch.Tensor, step: FilterStep) -> torch.Tensor:
         # Band by band (phase change, filter, rotate, sum), so that one band is alive at a

@@ -25,6 +25,7 @@ from vmag.classical.phase import PhaseOptions, add_change, magnified_channels
 from vmag.errors import VmagError
 from vmag.magnifier import (
     EulerianMagnifier,
+    Feed,
     FilterStep,
     check_frames,
     clip_filter,
@@ -35,7 +36,6 @@ from vmag.options import option
 from vmag.pyramids import collapse_laplacian, laplacian_pyramid, max_levels, riesz_transform
 from vmag.pyramids.laplacian import MIN_SIDE
 from vmag.registry import register_magnifier
-from vmag.temporal import StreamingFilter, TemporalFilter
 
 # (the channels decomposed: Y or YIQ, (B, C, H, W); bands; low-pass; Riesz pairs)
 Rep = tuple[torch.Tensor, list[torch.Tensor], torch.Tensor, list[tuple[torch.Tensor, torch.Tensor]]]
@@ -205,8 +205,14 @@ class RieszMagnifier(PhaseOptions, EulerianMagnifier):
         ]
         return add_change(x, collapse_laplacian([*shifted, lowpass]) - y)
 
-    def _block_stream(self, filt: TemporalFilter) -> StreamingFilter:
-        return filt.increment_stream()
+    feeds_increments: ClassVar[bool] = True
+
+    def _analyse_block(self, x: torch.Tensor, feed: Feed) -> None:
+        pyr = laplacian_pyramid(self._channels(x), self._levels)
+        for k in range(len(pyr) - 1):
+            dc, ds = self._band_increments(k, pyr[k], *riesz_transform(pyr[k]))
+            feed(2 * k, dc)
+            feed(2 * k + 1, ds)
 
     def _magnify_block(self, x: torch.Tensor, step: FilterStep) -> torch.Tensor:
         # Band by band (Riesz pair, phase change, filter, shift), each shifted band taking

@@ -73,7 +73,7 @@ def _job_parameters() -> list[inspect.Parameter]:
         opt("output", Path, P.empty, "-o", "--output", help="output video (.mp4, .mov or .mkv)"),
         opt("method", str | None, None, "--method", "-m", help="see `vmag methods`"),
         opt("preset", str | None, None, help=f"fills method, band, alpha: {presets}"),
-        opt("stream", bool, False, help="causal streaming: O(1) frames in memory"),
+        opt("stream", bool, False, help="causal streaming, reading the clip once (live use)"),
         opt("fps", float | None, None, "--fps", help="frame rate instead of the container's"),
         opt("start", int, 0, help="first frame to use"),
         opt("stop", int | None, None, help="frame to stop before"),
@@ -129,12 +129,20 @@ def magnify_command(**kwargs: Any) -> None:
     info = plan.info
     say(
         f"{plan.method}: {info.width}x{info.height}, {info.fps:g} fps, "
-        f"{'streaming' if plan.job.stream else 'offline'} -> {job.output}"
+        f"{_MODES[plan.mode]} -> {job.output}"
     )
     _memory.tune()  # this process is the command's own: let long runs give memory back
     with progress_bar() as bar:
         result = run(plan, _show_progress(bar))
     say(f"wrote {result.output}" + (f" and {result.compare}" if result.compare else ""))
+
+
+#: How each way of running is named to the user.
+_MODES = {
+    "two-pass": "zero-phase, reading the clip twice",
+    "stream": "streaming",
+    "whole": "whole clip in memory",
+}
 
 
 def _build_magnify() -> Any:

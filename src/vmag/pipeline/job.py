@@ -14,6 +14,8 @@ True
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -113,6 +115,9 @@ class Plan:
     #: the region magnified (None: the whole frame; with ``mask="skin"``, found when
     #: the run starts, from the first frame)
     region: Region | None = None
+    #: how it runs: ``"two-pass"`` (zero-phase, the clip read twice), ``"stream"`` or
+    #: ``"whole"`` (the whole clip in memory); see :func:`_default_path`
+    mode: str = "stream"
 
     @property
     def out_fps(self) -> float:
@@ -265,37 +270,60 @@ def plan(job: MagnifyJob, spectrum_of: SpectrumSearch | None = None) -> Plan:
         params["band"] = check_band(options["band"].check(params["band"]), info.fps)
     magnifier = create_magnifier(method, **params)
     region = _region(job, info)
+    mode = "stream"
     if not job.stream:
-        job, note = _fit_in_memory(job, magnifier, info, stop - start, region)
+        job, mode, note = _default_path(job, magnifier, info, stop - start, region)
         messages += note
     warnings = magnifier.check_clip(info.fps, stop - start, stream=job.stream)
     warnings += _size_warnings(job, info)
-    return Plan(job, info, start, stop, method, params, magnifier, messages, warnings, region)
+    return Plan(
+        job, info, start, stop, method, params, magnifier, messages, warnings, region, mode
+    )
 
 
-#: The share of the memory available now that the offline path may plan to use.
+#: The share of the memory (or temporary disk) available now that a run may plan to use.
 MEMORY_SHARE = 0.8
 
 
-def _fit_in_memory(
+def _default_path(
     job: MagnifyJob, magnifier: Magnifier, info: VideoInfo, frames: int, region: Region | None
-) -> tuple[MagnifyJob, list[str]]:
-    """The job as it fits in memory: the offline path when its estimate fits what is
-    available, else a stream (a causal filter over the same band), said in one line; a
-    :class:`VmagError` when the method or its filter cannot stream. Never a MemoryError
-    an hour in."""
+) -> tuple[MagnifyJob, str, list[str]]:
+    """How a run without ``--stream`` goes, and what to say about it. In order:
+
+    - ``"two-pass"``: the zero-phase filter over the clip read twice, in bounded memory
+      (Butterworth bands), unless the temporary disk it needs is not free;
+    - ``"stream"``: the stream gives the same output (``iir``, ``static``, ``accel``);
+    - ``"whole"``: the whole clip in memory (``ideal``, learned methods), if it fits;
+    - else a stream (a causal filter over the same band), said in one line, or a
+      :class:`VmagError` when the method or its filter cannot stream.
+
+    Never a MemoryError (nor a full disk) an hour in."""
     h, w = region.shape if region is not None else (info.height, info.width)
-    need = magnifier.offline_bytes(frames, h, w)
-    free = available_memory()
-    if need <= MEMORY_SHARE * free:
-        return job, []
-    gb = f"about {need / 2**30:.1f} GB offline, more than the {free / 2**30:.1f} GB available"
+    fps = info.fps
+    why = ""
+    if magnifier.reads_twice(fps):
+        need = magnifier.two_pass_disk_bytes(frames, h, w, fps)
+        free = shutil.disk_usage(tempfile.gettempdir()).free
+        if need <= MEMORY_SHARE * free:
+            return job, "two-pass", []
+        why = (
+            f"about {need / 2**30:.1f} GB of temporary disk, more than the "
+            f"{free / 2**30:.1f} GB free in {tempfile.gettempdir()}"
+        )
+    elif magnifier.streams_exactly(fps):
+        return replace(job, stream=True), "stream", []
+    else:
+        need = magnifier.offline_bytes(frames, h, w)
+        free = available_memory()
+        if need <= MEMORY_SHARE * free:
+            return job, "whole", []
+        why = f"about {need / 2**30:.1f} GB offline, more than the {free / 2**30:.1f} GB available"
     try:
-        magnifier.check_clip(info.fps, frames, stream=True)
+        magnifier.check_clip(fps, frames, stream=True)
     except VmagError as e:
-        raise VmagError(f"the clip needs {gb}, and it cannot stream: {e}") from None
-    return replace(job, stream=True), [
-        f"the clip needs {gb}: streaming it instead (a causal filter over the same band, "
+        raise VmagError(f"the clip needs {why}, and it cannot stream: {e}") from None
+    return replace(job, stream=True), "stream", [
+        f"the clip needs {why}: streaming it instead (a causal filter over the same band, "
         "with O(1) frames in memory)"
     ]
 

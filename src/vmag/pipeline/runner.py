@@ -1,8 +1,11 @@
-"""Run a planned job: read → magnify → write, offline or streaming, with progress and cancel.
+"""Run a planned job: read → magnify → write, with progress and cancel.
 
 Every caller (the ``vmag`` command, the web page, the batch runner) runs jobs through
-:func:`run`. It reports progress as ``progress(stage, done, total)`` calls (stages
-``decode``, the magnifier's own, ``encode``; or ``magnify`` when streaming) and stops at
+:func:`run`, in the plan's mode: the clip read twice (zero-phase, bounded memory: the
+default), a stream, or the whole clip in memory. It reports progress as
+``progress(stage, done, total)`` calls (stages ``analyse`` and ``magnify`` when read
+twice; ``decode``, the magnifier's own and ``encode`` in memory; ``magnify`` when
+streaming) and stops at
 the next frame or stage once ``cancel.is_set()``, raising :class:`Cancelled`. Outputs
 are written atomically: a failed, interrupted or cancelled run leaves none.
 """
@@ -180,6 +183,35 @@ def _streaming(p: Plan, report: ProgressFn) -> int:
     return n
 
 
+def _two_pass(p: Plan, report: ProgressFn) -> int:
+    def decoded() -> Iterator[np.ndarray]:
+        frames = iter_frames(_source(p), start=p.start, stop=p.stop, uint8=True)
+        return prefetch(frames, queue_depth(p.info))
+
+    first = next(iter_frames(_source(p), start=p.start, stop=p.start + 1, uint8=True))
+    region = _region(p, first)
+
+    def clip() -> Iterator[np.ndarray]:
+        frames = decoded()
+        return frames if region is None else (region.crop(f) for f in frames)
+
+    # the inputs again, beside the outputs, where the output or --compare needs them
+    originals = decoded() if p.job.compare is not None or region is not None else None
+    n = 0
+    with _writers(p) as (writer, cmp):
+        for magnified in p.magnifier.two_pass(clip, p.info.fps, p.frames, report):
+            original = None if originals is None else next(originals)
+            frame = magnified if region is None else region.blend(original, magnified)
+            writer.write(frame)
+            if cmp is not None:
+                cmp.write(side_by_side(original * np.float32(1 / 255), frame))
+            n += 1
+    return n
+
+
+_PATHS = {"two-pass": _two_pass, "stream": _streaming, "whole": _offline}
+
+
 def run(
     job: MagnifyJob | Plan,
     progress: ProgressFn | None = None,
@@ -191,7 +223,7 @@ def run(
     p = job if isinstance(job, Plan) else prepare(job)
     report = _checked(progress, cancel)
     began = time.perf_counter()
-    n = (_streaming if p.job.stream else _offline)(p, report)
+    n = _PATHS[p.mode](p, report)
     return Result(
         output=p.job.output,
         compare=p.job.compare,

@@ -78,6 +78,7 @@ class AccelerationFilter(TemporalFilter):
     """
 
     causal = True
+    offline_is_causal = True
 
     def __init__(self, freq: float, fps: float) -> None:
         self.fps = check_positive("fps", fps)

@@ -160,6 +160,8 @@ class TemporalFilter(ABC):
         Latency in frames when streaming: 0 for recursive filters.
     min_frames : int
         The shortest clip ``apply`` accepts.
+    offline_is_causal : bool
+        True if ``apply`` gives what ``stream`` does.
 
     Examples
     --------
@@ -173,6 +175,9 @@ class TemporalFilter(ABC):
     causal: bool
     delay: int
     min_frames: int
+    #: True when :meth:`apply` gives what :meth:`stream` does (delay compensated): the
+    #: filter is causal offline too, so a stream loses nothing.
+    offline_is_causal: bool = False
 
     @abstractmethod
     def apply(self, x: Array) -> Array:
@@ -181,6 +186,12 @@ class TemporalFilter(ABC):
     @abstractmethod
     def stream(self) -> StreamingFilter:
         """A fresh stream of this filter, for frames that arrive block by block."""
+
+    def zero_phase_sections(self) -> tuple[np.ndarray, int] | None:
+        """``(sos, padlen)`` when :meth:`apply` is ``sosfiltfilt(sos, x, padlen=padlen)``:
+        then it also runs over a clip read twice in chunks
+        (:class:`~vmag.temporal.zerophase.TwoPassZeroPhase`); None otherwise."""
+        return None
 
     def causal_apply(self, x: Array) -> Array:
         """What :meth:`stream` gives for the whole clip ``[T, ...]`` fed at once, aligned

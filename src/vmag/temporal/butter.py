@@ -5,18 +5,16 @@ from __future__ import annotations
 import math
 import numbers
 
-import torch
-from scipy.signal import butter, sosfiltfilt
+import numpy as np
+from scipy.signal import butter
 
 from vmag.errors import VmagError, check_band
-from vmag.temporal.base import Array, StreamingFilter, TemporalFilter, like, to_numpy
+from vmag.temporal.base import Array, StreamingFilter, TemporalFilter
 from vmag.temporal.recursive import (
     IncrementStream,
     RecursiveStream,
-    filtfilt_float32_ok,
     integrating_sos,
-    map_columns,
-    sosfiltfilt_torch,
+    zero_phase,
 )
 
 #: Highest Butterworth order accepted (higher orders only ring more over short clips).
@@ -103,19 +101,11 @@ class ButterBandpass(TemporalFilter):
         return self.fps / math.pi * math.atan(w)
 
     def apply(self, x: Array) -> Array:
-        n = self._check_clip(x, f"sosfiltfilt pads {self.padlen} frames at each end")
-        if isinstance(x, torch.Tensor) and (
-            x.dtype == torch.float64 or filtfilt_float32_ok(self.sos)
-        ):
-            t = x.detach()
-            work = torch.float64 if t.dtype == torch.float64 else torch.float32
-            y = sosfiltfilt_torch(self.sos, t.reshape(n, -1).to(work), self.padlen)
-            return y.reshape(t.shape).to(t.dtype if t.is_floating_point() else torch.float32)
-        xs = to_numpy(x)
-        y = map_columns(
-            xs.reshape(n, -1), lambda xc, _: sosfiltfilt(self.sos, xc, axis=0), xs.dtype
-        )
-        return like(y.reshape(xs.shape), x)
+        self._check_clip(x, f"sosfiltfilt pads {self.padlen} frames at each end")
+        return zero_phase(self.sos, x, self.padlen)
+
+    def zero_phase_sections(self) -> tuple[np.ndarray, int]:
+        return self.sos, self.padlen
 
     def stream(self) -> RecursiveStream:
         return RecursiveStream(self.sos)

@@ -42,6 +42,7 @@ class IIRDifference(TemporalFilter):
     """
 
     causal = True
+    offline_is_causal = True
     delay = 0
     min_frames = 1
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from scipy.signal import iirnotch, sosfiltfilt, tf2sos
+from scipy.signal import iirnotch, tf2sos
 
 from vmag.errors import VmagError, check_positive
-from vmag.temporal.base import Array, StreamingFilter, TemporalFilter, like, to_numpy
-from vmag.temporal.recursive import RecursiveStream, filtfilt_float32_ok, sosfiltfilt_torch
+from vmag.temporal.base import Array, StreamingFilter, TemporalFilter
+from vmag.temporal.recursive import RecursiveStream, zero_phase
 
 #: Quality of the notch: 10 cuts 4 Hz over 0.4 Hz (at -3 dB), and its ringing decays
 #: with a time constant of Q / (π f), 0.8 s at 4 Hz; narrower notches ring longer than
@@ -69,29 +69,33 @@ class Notched(TemporalFilter):
                 "Nyquist), where nothing can be cut: choose another frequency"
             )
         b, a = iirnotch(self.freq, check_positive("q", q), fs=self.fps)
-        self.sos = tf2sos(b, a)
+        self.notch = tf2sos(b, a)
         self.causal, self.delay = inner.causal, inner.delay
-        self.padlen = 9  # sosfiltfilt's default for one section
+        sections = inner.zero_phase_sections()
+        if sections is None:  # the inner filter's own apply, then the notch's zero-phase pass
+            self.sos, self.padlen = None, 9  # sosfiltfilt's default for one section
+        else:  # one zero-phase pass over the band's sections and the notch's
+            self.sos = np.concatenate([sections[0], self.notch])
+            self.padlen = max(sections[1], 3 * (2 * len(self.sos) + 1))
         self.min_frames = max(inner.min_frames, self.padlen + 1)
 
     def __repr__(self) -> str:
         return f"Notched({self.inner!r}, freq={self.freq:g})"
 
     def apply(self, x: Array) -> Array:
+        reason = f"the notch pads {self.padlen} frames at each end"
+        if self.sos is not None:
+            self._check_clip(x, reason)
+            return zero_phase(self.sos, x, self.padlen)
         y = self.inner.apply(x)
-        n = self._check_clip(y, f"the notch pads {self.padlen} frames at each end")
-        if isinstance(y, torch.Tensor) and (
-            y.dtype == torch.float64 or filtfilt_float32_ok(self.sos)
-        ):
-            work = torch.float64 if y.dtype == torch.float64 else torch.float32
-            z = sosfiltfilt_torch(self.sos, y.reshape(n, -1).to(work), self.padlen)
-            return z.reshape(y.shape).to(y.dtype)
-        ys = to_numpy(y)
-        z = sosfiltfilt(self.sos, ys.reshape(n, -1).astype(np.float64), axis=0)
-        return like(z.reshape(ys.shape).astype(ys.dtype), y)
+        self._check_clip(y, reason)
+        return zero_phase(self.notch, y, self.padlen)
+
+    def zero_phase_sections(self) -> tuple[np.ndarray, int] | None:
+        return None if self.sos is None else (self.sos, self.padlen)
 
     def stream(self) -> StreamingFilter:
-        return ChainStream(self.inner.stream(), RecursiveStream(self.sos))
+        return ChainStream(self.inner.stream(), RecursiveStream(self.notch))
 
     def increment_stream(self) -> StreamingFilter:
-        return ChainStream(self.inner.increment_stream(), RecursiveStream(self.sos))
+        return ChainStream(self.inner.increment_stream(), RecursiveStream(self.notch))

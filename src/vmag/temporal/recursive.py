@@ -17,9 +17,9 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from scipy.signal import sosfilt, sosfilt_zi
+from scipy.signal import sosfilt, sosfilt_zi, sosfiltfilt
 
-from vmag.temporal.base import Array, StreamingFilter, to_numpy
+from vmag.temporal.base import Array, StreamingFilter, like, to_numpy
 
 _WORKERS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 _CHUNK_ELEMENTS = 1 << 20  # about 8 MB of float64 per chunk: cache-friendly, few calls
@@ -183,6 +183,23 @@ def sosfiltfilt_torch(sos: np.ndarray, x: torch.Tensor, padlen: int) -> torch.Te
     backward.run(reversed(after.unbind(0)), reversed(after.unbind(0)))
     backward.run(reversed(y.unbind(0)), reversed(y.unbind(0)))
     return y
+
+
+def zero_phase(sos: np.ndarray, x: Array, padlen: int) -> Array:
+    """``sosfiltfilt(sos, x, axis=0, padlen=padlen)`` of ``x [T, ...]``: in torch on the
+    tensor's device where float32 holds scipy's float64 (:func:`filtfilt_float32_ok`) or
+    the input is float64, else scipy's float64 over column chunks in threads."""
+    n = len(x)
+    if isinstance(x, torch.Tensor) and (x.dtype == torch.float64 or filtfilt_float32_ok(sos)):
+        t = x.detach()
+        work = torch.float64 if t.dtype == torch.float64 else torch.float32
+        y = sosfiltfilt_torch(sos, t.reshape(n, -1).to(work), padlen)
+        return y.reshape(t.shape).to(t.dtype if t.is_floating_point() else torch.float32)
+    xs = to_numpy(x)
+    y = map_columns(
+        xs.reshape(n, -1), lambda xc, _: sosfiltfilt(sos, xc, axis=0, padlen=padlen), xs.dtype
+    )
+    return like(y.reshape(xs.shape), x)
 
 
 class RecursiveStream(StreamingFilter):

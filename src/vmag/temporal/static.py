@@ -26,6 +26,7 @@ class StaticReference(TemporalFilter):
     """
 
     causal = True
+    offline_is_causal = True
     delay = 0
     min_frames = 1
 
