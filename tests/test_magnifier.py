@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import vmag.magnifier as magnifier_module
 from vmag.errors import VmagError
 from vmag.registry import create_magnifier
 from vmag.synth import noise_texture, translating_clip
@@ -57,8 +58,8 @@ def test_iir_streams_give_the_offline_output(clip):
 
 def test_chunks_follow_the_frame_size():
     m = create_magnifier("phase", alpha=5, band=(2.0, 4.0))
-    assert m.two_pass_chunk(48, 64) == 32  # small frames: the most frames per chunk
-    assert 4 <= m.two_pass_chunk(480, 640) < 32
+    assert m.two_pass_chunk(48, 64) == magnifier_module.TWO_PASS_FRAMES  # the most
+    assert 4 <= m.two_pass_chunk(480, 640) <= magnifier_module.TWO_PASS_FRAMES
     assert 1 <= m.two_pass_chunk(1080, 1920) <= 4  # 1080p: a few frames
     disk = m.two_pass_disk_bytes
     assert disk(3000, 1080, 1920, FPS) > 10 * disk(300, 480, 640, FPS)

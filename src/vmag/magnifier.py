@@ -46,8 +46,8 @@ FilterStep = Callable[[int, torch.Tensor], torch.Tensor]
 Feed = Callable[[int, torch.Tensor], None]
 
 #: Frames a two-pass chunk spans at most, and the working memory its frames may take.
-TWO_PASS_FRAMES = 32
-TWO_PASS_BYTES = 400 * 2**20
+TWO_PASS_FRAMES = 8
+TWO_PASS_BYTES = 600 * 2**20
 
 
 class ShortClip(VmagError):
@@ -88,10 +88,8 @@ def check_frames(frames: np.ndarray) -> np.ndarray:
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise VmagError(f"frames must have shape (T, H, W, 3), got {frames.shape}")
-    if frames.dtype == np.uint8:
-        out = frames.astype(np.float32)
-        out /= 255.0  # in place: no second float copy of the clip
-        return out
+    if frames.dtype == np.uint8:  # in torch: in both threads, no second float copy
+        return torch.from_numpy(frames).to(torch.float32).div_(255).numpy()
     return frames.astype(np.float32, copy=False)
 
 
