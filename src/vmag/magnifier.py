@@ -47,7 +47,7 @@ Feed = Callable[[int, torch.Tensor], None]
 
 #: Frames a two-pass chunk spans at most, and the working memory its frames may take.
 TWO_PASS_FRAMES = 8
-TWO_PASS_BYTES = 600 * 2**20
+TWO_PASS_BYTES = 450 * 2**20
 
 
 class ShortClip(VmagError):
