@@ -30,7 +30,7 @@ def test_a_container_listing_more_frames_than_it_holds_costs_a_restart_not_a_wro
 
     got = np.stack(list(m.two_pass(source, FPS, len(clip) + 25)))  # 25 frames that never come
     np.testing.assert_array_equal(got, want)
-    assert len(opened) == 5  # the first pass twice (its first frames, then all), the second
+    assert len(opened) == 3  # the first pass twice, then the second
 
 
 def test_too_few_frames_for_the_filter_are_refused(clip):
@@ -63,3 +63,9 @@ def test_chunks_follow_the_frame_size():
     assert 1 <= m.two_pass_chunk(1080, 1920) <= 4  # 1080p: a few frames
     disk = m.two_pass_disk_bytes
     assert disk(3000, 1080, 1920, FPS) > 10 * disk(300, 480, 640, FPS)
+
+
+def test_a_clip_too_short_for_the_filter_is_refused_even_when_listed_longer(clip):
+    m = create_magnifier("phase", alpha=5, band=(2.0, 4.0))
+    with pytest.raises(VmagError, match="at least"):
+        list(m.two_pass(lambda: iter(clip[:9]), FPS, 40))  # padding needs 10

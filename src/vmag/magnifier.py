@@ -456,7 +456,7 @@ class EulerianMagnifier(Magnifier):
             raise VmagError("the clip has no frames")
         self._start(*np.shape(first)[:2])
         chunk = self.two_pass_chunk(*np.shape(first)[:2])
-        head = chain([first], frames_in)  # the first pass's first step reads on from here
+        source: Iterator[np.ndarray] = chain([first], frames_in)
         large = chunk * np.shape(first)[0] * np.shape(first)[1] * 12 > CHUNK_BYTES
         if large:
             _memory.map_large_allocations()
@@ -470,11 +470,11 @@ class EulerianMagnifier(Magnifier):
                     sos, padlen, bounds, store, increments=self.feeds_increments
                 )
                 try:
-                    self._first_pass(head, clip, zero_phase, chunk, report, tidy)
+                    self._first_pass(source, zero_phase, chunk, report, tidy)
                     break
                 except ShortClip as short:
                     frames = short.frames  # the container listed more than it holds
-                    head = iter(clip())
+                    source = iter(clip())
             zero_phase.settle()
             self._reset()
             for (_, stop), block in zip(bounds, chunks_of(clip(), bounds), strict=True):
@@ -484,24 +484,33 @@ class EulerianMagnifier(Magnifier):
 
     def _first_pass(
         self,
-        head: Iterable[np.ndarray],
-        clip: Callable[[], Iterable[np.ndarray]],
+        source: Iterator[np.ndarray],
         zero_phase: TwoPassZeroPhase,
         chunk: int,
         report: ProgressFn,
         tidy: Callable[[], None],
     ) -> None:
-        """Steps 0 and 1 of the two-pass filter: the clip's first frames (from ``head``),
-        then all of it."""
-        spans = plan_chunks(zero_phase.padlen + 1, chunk, 0)
+        """Steps 0 and 1 of the two-pass filter over the frames of ``source``: the clip's
+        first frames, then all of it (those first frames kept and given again, so the
+        clip is decoded once per pass)."""
+        head = list(islice(source, zero_phase.padlen + 1))
+        if len(head) < zero_phase.padlen + 1:
+            raise ShortClip(len(head), zero_phase.total)
+        spans = plan_chunks(len(head), chunk, 0)
         self._reset()
         for (start, _), block in zip(spans, chunks_of(head, spans), strict=True):
             self._analyse_block(
                 to_tensor(block), lambda k, s, at=start: zero_phase.start(k, s, at)
             )
         self._reset()
+
+        def again() -> Iterator[np.ndarray]:  # the first frames, each let go once given
+            while head:
+                yield head.pop(0)
+            yield from source
+
         total = zero_phase.total
-        for (_, stop), block in zip(zero_phase.bounds, chunks_of(clip(), zero_phase.bounds),
+        for (_, stop), block in zip(zero_phase.bounds, chunks_of(again(), zero_phase.bounds),
                                     strict=True):  # fmt: skip
             self._analyse_block(to_tensor(block), zero_phase.analyse)
             report("analyse", stop, total)

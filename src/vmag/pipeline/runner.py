@@ -120,7 +120,7 @@ def _read_all(p: Plan, report: ProgressFn) -> np.ndarray:
     return frames[:n]
 
 
-def _region(p: Plan, first: np.ndarray) -> Region | None:
+def _region(p: Plan, first: np.ndarray | None) -> Region | None:
     """The plan's region; with ``--mask skin``, the skin of the ``first`` frame (within
     ``--roi`` and a mask picture, when given)."""
     if p.job.mask != "skin":
@@ -188,7 +188,9 @@ def _two_pass(p: Plan, report: ProgressFn) -> int:
         frames = iter_frames(_source(p), start=p.start, stop=p.stop, uint8=True)
         return prefetch(frames, queue_depth(p.info))
 
-    first = next(iter_frames(_source(p), start=p.start, stop=p.start + 1, uint8=True))
+    first = None  # the first frame, where the skin is looked for
+    if p.job.mask == "skin":
+        first = next(iter_frames(_source(p), start=p.start, stop=p.start + 1, uint8=True))
     region = _region(p, first)
 
     def clip() -> Iterator[np.ndarray]:
