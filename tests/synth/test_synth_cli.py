@@ -73,3 +73,33 @@ def test_motion_refuses_a_folder_with_another_data_set(capsys, tmp_path):
     code, _, err = run(capsys, *args[:-2], "--seed", "5", "-o", tmp_path)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and "different data set" in lines[0]
+
+
+def test_physio_writes_lossless_clips_and_their_truth(capsys, tmp_path):
+    from vmag.io import read_video
+    from vmag.synth.physio import PhysioConfig, render_subject
+
+    out = tmp_path / "physio"
+    args = ["synth", "physio", "--subjects", "2", "--task", "C", "--size", "48"]
+    code, _, err = run(capsys, *args, "--seconds", "3", "--seed", "4", "-o", out)
+    assert code == 0, err
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["preview.png", "subject-000-C.mkv", "subject-000-C.npz",
+                     "subject-001-C.mkv", "subject-001-C.npz"]  # fmt: skip
+    want = render_subject(4, 1, PhysioConfig(size=48, seconds=3.0, task="C"))
+    frames, info = read_video(out / "subject-001-C.mkv")
+    assert info.frames == 90 and np.abs(frames - want.frames).max() <= 0.5 / 255 + 1e-6
+    truth = np.load(out / "subject-001-C.npz")
+    np.testing.assert_array_equal(truth["pulse"], want.pulse)
+    skin = np.unpackbits(truth["skin"], axis=-1)[..., : int(truth["width"])].astype(bool)
+    np.testing.assert_array_equal(skin, want.skin)
+    assert float(truth["heart_rate"]) == pytest.approx(want.heart_rate)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [(["--task", "E"], "task must be one of"), (["--seconds", "1"], "seconds must give")],
+)
+def test_physio_refuses_bad_settings_in_one_line(capsys, tmp_path, args, needle):
+    code, _, err = run(capsys, "synth", "physio", "--subjects", "1", "-o", tmp_path, *args)
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1

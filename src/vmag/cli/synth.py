@@ -1,7 +1,9 @@
 """``vmag synth``: write synthetic training data to disk.
 
 ``vmag synth motion`` writes the motion-magnification training set of
-:mod:`vmag.synth.motion` as resumable .npz shards, with an optional preview picture.
+:mod:`vmag.synth.motion` as resumable .npz shards, with an optional preview picture;
+``vmag synth physio`` the subjects of :mod:`vmag.synth.physio` (pulse and breathing
+known), a lossless clip and its truth each.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ import typer
 
 from vmag.cli.progress import console, progress_bar
 from vmag.errors import VmagError
+from vmag.io.atomic import atomic_write
+from vmag.io.video import write_video
 from vmag.synth.motion import PARTS, MotionConfig, MotionSample, make_sample, write_shards
+from vmag.synth.physio import TASKS, PhysioConfig, PhysioSubject, render_subject
 
 synth_app = typer.Typer(
     no_args_is_help=True, help="Synthetic training data (see `vmag synth motion --help`)."
@@ -108,6 +113,80 @@ def motion(
         shown = [make_sample(seed, i, config) for i in range(min(n, 4))]
         out = plot_samples(shown, preview)
         console.print(f"wrote {out}", highlight=False, markup=False, soft_wrap=True)
+
+
+def plot_subjects(subjects: list[PhysioSubject], out: Path) -> Path:
+    """A row per subject: its first frame, its skin mask there, its pulse and breathing."""
+    from vmag.viz._figure import pyplot, save_figure
+
+    plt = pyplot()
+    fig, axes = plt.subplots(
+        len(subjects), 3, figsize=(10, 2.4 * len(subjects)), squeeze=False,
+        gridspec_kw={"width_ratios": [1, 1, 3]},
+    )  # fmt: skip
+    for row, s in zip(axes, subjects, strict=True):
+        row[0].imshow(s.frames[0])
+        row[1].imshow(s.skin[0], cmap="gray")
+        t = np.arange(len(s.pulse)) / s.fps
+        row[2].plot(t, 100 * s.pulse, lw=0.8, label=f"pulse, % ({s.heart_rate:.0f} /min)")
+        row[2].plot(t, s.breath, lw=0.8, label=f"breathing, px ({s.breath_rate:.0f} /min)")
+        row[2].legend(fontsize=7, loc="upper right")
+        row[2].set_xlabel("s", fontsize=8)
+        for ax in row[:2]:
+            ax.set_xticks([])
+            ax.set_yticks([])
+    axes[0][0].set_title("first frame", fontsize=9)
+    axes[0][1].set_title("skin", fontsize=9)
+    axes[0][2].set_title("truth", fontsize=9)
+    return save_figure(fig, out)
+
+
+def _save_npz(path: Path, arrays: dict[str, Any]) -> None:
+    with open(path, "wb") as f:  # a file object: numpy adds no suffix to it
+        np.savez_compressed(f, **arrays)
+
+
+@synth_app.command("physio")
+def physio(
+    subjects: Annotated[int, typer.Option("--subjects", help="number of subjects")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="folder for the clips")],
+    task: Annotated[str, typer.Option("--task", help="head motion: " + "; ".join(
+        f"{k} {v}" for k, v in TASKS.items()))] = "A",
+    seed: Annotated[int, typer.Option("--seed", help="data set seed")] = 0,
+    size: Annotated[int, typer.Option("--size", help="frame side (px)")] = 128,
+    seconds: Annotated[float, typer.Option("--seconds", help="clip length (s)")] = 10.0,
+    fps: Annotated[float, typer.Option("--fps", help="frame rate")] = 30.0,
+) -> None:
+    """Subjects with a known pulse and breathing (DeepMag's data): per subject a lossless
+    clip (.mkv) and its truth (.npz: pulse, breathing, skin masks, rates); preview.png."""
+    if subjects < 1 or seed < 0:
+        raise VmagError(f"--subjects must be >= 1 and --seed >= 0, got {subjects} and {seed}")
+    config = PhysioConfig(size=size, fps=fps, seconds=seconds, task=task)
+    if output.exists() and not output.is_dir():
+        raise VmagError(f"-o {output} is a file, not a folder")
+    output.mkdir(parents=True, exist_ok=True)
+    shown = []
+    with progress_bar() as bar:
+        progress = bar.add_task("subjects", total=subjects, unit="subjects")
+        for i in range(subjects):
+            s = render_subject(seed, i, config)
+            stem = output / f"subject-{i:03d}-{task}"
+            write_video(stem.with_suffix(".mkv"), s.frames, fps)
+            truth = {
+                "pulse": s.pulse, "breath": s.breath, "skin": np.packbits(s.skin, axis=-1),
+                "width": size, "heart_rate": s.heart_rate, "breath_rate": s.breath_rate,
+                "fps": fps, "task": task, "seed": seed, "index": i,
+            }  # fmt: skip
+            atomic_write(stem.with_suffix(".npz"), lambda p, t=truth: _save_npz(p, t))
+            if len(shown) < 4:
+                shown.append(s)
+            bar.update(progress, completed=i + 1)
+    out = plot_subjects(shown, output / "preview.png")
+    console.print(
+        f"wrote {subjects} subjects (task {task}, {size}x{size} px, {config.frames} frames "
+        f"at {fps:g} fps, seed {seed}) to {output}; preview {out}",
+        highlight=False, markup=False, soft_wrap=True,
+    )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:
