@@ -105,3 +105,12 @@ def test_errors_name_the_parameter():
         laplacian_pyramid(torch.zeros(32, 32, dtype=torch.uint8), 1)
     with pytest.raises(VmagError, match="pyr"):
         collapse_laplacian([])
+
+
+@pytest.mark.parametrize("shape", [(2, 37, 50, 3), (1, 8, 9, 1), (3, 480, 640, 3)])
+def test_blur_down_of_channels_last_frames_is_blur_down(shape):
+    from vmag.pyramids.laplacian import blur_down_rgb
+
+    x = torch.rand(shape)
+    want = blur_down(x.permute(0, 3, 1, 2).contiguous()).permute(0, 2, 3, 1)
+    assert torch.equal(blur_down_rgb(x), want)

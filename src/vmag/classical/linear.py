@@ -22,7 +22,7 @@ from vmag.errors import VmagError
 from vmag.magnifier import EulerianMagnifier, check_frames, clip_filter, to_frames, to_tensor
 from vmag.options import option
 from vmag.pyramids import blur_down, blur_up, collapse_laplacian, laplacian_pyramid, max_levels
-from vmag.pyramids.laplacian import MIN_SIDE
+from vmag.pyramids.laplacian import MIN_SIDE, blur_down_rgb
 from vmag.registry import register_magnifier
 
 
@@ -174,8 +174,8 @@ class LinearMagnifier(EulerianMagnifier):
     # gives the paper's filtered levels, from fewer series (the levels' 4/3 of the
     # pixels down to 1), and the first pass of a two-pass run needs no pyramid at all.
     def _decompose(self, x: torch.Tensor) -> torch.Tensor:
-        if self._channels == 3:
-            return rgb_to_yiq(blur_down(x.permute(0, 3, 1, 2).contiguous()))
+        if self._channels == 3:  # blurred channels-last, moved to channels-first at 1/4 size
+            return rgb_to_yiq(blur_down_rgb(x).permute(0, 3, 1, 2).contiguous())
         return blur_down(luminance(x)).unsqueeze(1)
 
     def _signals(self, rep: torch.Tensor) -> list[torch.Tensor]:

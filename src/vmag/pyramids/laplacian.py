@@ -82,11 +82,30 @@ def _as_stack(x: Tensor) -> Tensor:
 
 def _binomial_decimate(p: Tensor, n_out: int, dim: int) -> Tensor:
     """``[1, 4, 6, 4, 1] / 16`` along ``dim`` of ``p`` (padded by 2), keeping even samples."""
-    taps = [p.narrow(dim, k, 2 * n_out - 1) for k in range(5)]
-    taps = [t[:, ::2] if dim == 1 else t[..., ::2] for t in taps]
+    every_other = tuple(slice(None, None, 2) if d == dim else slice(None) for d in range(p.ndim))
+    taps = [p.narrow(dim, k, 2 * n_out - 1)[every_other] for k in range(5)]
     out = taps[0] + taps[4]
     out.add_(taps[1] + taps[3], alpha=4).add_(taps[2], alpha=6)
     return out.mul_(1 / 16)
+
+
+def _reflect2(x: Tensor, dim: int) -> Tensor:
+    """``x`` padded by 2 along ``dim``, reflected about the edge sample (``F.pad``'s
+    "reflect", for a dimension it does not pad)."""
+    n = x.shape[dim]
+    before = x.index_select(dim, torch.tensor([2, 1], device=x.device))
+    after = x.index_select(dim, torch.tensor([n - 2, n - 3], device=x.device))
+    return torch.cat([before, x, after], dim=dim)
+
+
+def blur_down_rgb(x: Tensor) -> Tensor:
+    """:func:`blur_down` of channels-last frames ``(B, H, W, C)``, in that layout: the
+    same numbers without first copying the frames to channels-first."""
+    height, width = x.shape[1:3]
+    if min(height, width) < MIN_SIDE:
+        raise VmagError(f"blur_down needs frames of at least 3x3 pixels, got {height}x{width}")
+    p = _binomial_decimate(_reflect2(x, 1), -(-height // 2), dim=1)
+    return _binomial_decimate(_reflect2(p, 2), -(-width // 2), dim=2)
 
 
 def blur_down(x: Tensor) -> Tensor:
