@@ -38,13 +38,17 @@ def test_a_doubled_difference_doubles_a_small_relative_change():
                                .expand_as(relative), rtol=5e-3, atol=2e-6)  # fmt: skip
 
 
-def test_the_ascent_grows_the_models_output_monotonically():
+def test_the_ascent_grows_the_models_output_monotonically_where_the_source_is():
     torch.manual_seed(0)
     model = torch.nn.Sequential(
         torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.AvgPool2d(2),
         torch.nn.Flatten(), torch.nn.Linear(8 * 4 * 4, 1),
     )  # fmt: skip
-    x = 0.01 * torch.randn(5, 3, 8, 8)
+    # an input the model finds its source in: each value's sign that of the output's
+    # gradient there (the sign correction then ascends the gradient itself)
+    probe = torch.randn(5, 3, 8, 8, requires_grad=True)
+    (grad,) = torch.autograd.grad(torch.linalg.vector_norm(model(probe)), probe)
+    x = 0.01 * torch.rand(5, 3, 8, 8) * torch.sign(grad)
     norms = []
     for _ in range(20):
         norms.append(torch.linalg.vector_norm(model(x)).item())

@@ -8,4 +8,6 @@ in the same band is left alone.
 - :mod:`vmag.deepmag.representation`: the pulse's normalised frame differences of small
   frames, and their inverse.
 - :mod:`vmag.deepmag.ascent`: the sign-corrected, L1-normalised gradient ascent.
+- :mod:`vmag.deepmag.nets`: the source CNNs (:class:`~vmag.deepmag.nets.PulseNet`).
+- :mod:`vmag.deepmag.data`: training pairs from synthetic subjects, split by subject.
 """

@@ -7,7 +7,9 @@ With ``y(X)`` the CNN's prediction of the source from the representation X, each
 the L1 normalisation making the step size independent of the gradient's scale, and the
 sign correction (``G * sgn(X * G) = |G| sgn(X)``) growing X where it already is: the
 existing change the CNN attributes to the source is magnified, none is invented. Where the
-CNN does not look (G = 0) nothing changes.
+CNN does not look (G = 0) nothing changes. The step follows the gradient where X's signs
+agree with G's (where the CNN finds its source in X), so there ||y|| grows; elsewhere it
+grows |X| against the gradient, and ``||y||`` need not increase.
 """
 
 from __future__ import annotations
