@@ -58,6 +58,16 @@ class ShortClip(VmagError):
         self.frames = frames
 
 
+def _memory_care(large: bool) -> Callable[[], None]:
+    """For blocks of large frames (1080p): their temporaries mapped on their own and given
+    back to the OS after each block (where the caller opted in, :mod:`vmag._memory`), so
+    the footprint does not drift up by hundreds of MB; returns what to call after a block."""
+    if not large:
+        return lambda: None
+    _memory.map_large_allocations()
+    return _memory.release_memory
+
+
 def chunks_of(frames: Iterable[np.ndarray], bounds: list[tuple[int, int]]) -> Iterator[np.ndarray]:
     """The frames as (B, H, W, 3) float32 blocks of the ``[start, stop)`` spans ``bounds``
     (consecutive from frame 0); :class:`ShortClip` when they run out first."""
@@ -457,10 +467,7 @@ class EulerianMagnifier(Magnifier):
         self._start(*np.shape(first)[:2])
         chunk = self.two_pass_chunk(*np.shape(first)[:2])
         source: Iterator[np.ndarray] = chain([first], frames_in)
-        large = chunk * np.shape(first)[0] * np.shape(first)[1] * 12 > CHUNK_BYTES
-        if large:
-            _memory.map_large_allocations()
-        tidy = _memory.release_memory if large else (lambda: None)
+        tidy = _memory_care(chunk * np.shape(first)[0] * np.shape(first)[1] * 12 > CHUNK_BYTES)
         sos, padlen = sections
         with StateStore(directory) as store:
             while True:
@@ -532,12 +539,7 @@ class EulerianMagnifier(Magnifier):
         first = next(blocks, None)
         if first is None:
             return
-        # Frames too big to batch: hand the set-up's and each frame's temporaries back to
-        # the OS, where the caller opted in (vmag._memory.tune), or the footprint drifts up
-        # by hundreds of MB at 1080p.
-        tidy = _memory.release_memory if len(first) == 1 else (lambda: None)
-        if len(first) == 1:
-            _memory.map_large_allocations()
+        tidy = _memory_care(len(first) == 1)
         self._start(first.shape[1], first.shape[2])
         tidy()
         blocks = chain([first], blocks)

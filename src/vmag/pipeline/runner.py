@@ -154,6 +154,30 @@ def _offline(p: Plan, report: ProgressFn) -> int:
     return len(out)
 
 
+def _write_outputs(
+    p: Plan,
+    outputs: Iterator[np.ndarray],
+    originals: Iterator[np.ndarray] | None,
+    region: Region | None,
+    report: ProgressFn | None = None,
+) -> int:
+    """Write each output, blended into its (uint8) original where a region limits the
+    magnification, and input | output side by side for ``--compare``; ``report`` each
+    frame as ``magnify``. Returns the frames written."""
+    n = 0
+    with _writers(p) as (writer, cmp):
+        for magnified in outputs:
+            original = None if originals is None else next(originals)
+            frame = magnified if region is None else region.blend(original, magnified)
+            writer.write(frame)
+            if cmp is not None:
+                cmp.write(side_by_side(original * np.float32(1 / 255), frame))
+            n += 1
+            if report is not None:
+                report("magnify", n, p.frames)
+    return n
+
+
 def _streaming(p: Plan, report: ProgressFn) -> int:
     originals: deque[np.ndarray] = deque()  # inputs awaiting their output (the filter's delay)
     # uint8 in the queue (a quarter of the bytes); the magnifier converts block by block
@@ -170,17 +194,9 @@ def _streaming(p: Plan, report: ProgressFn) -> int:
                 originals.append(frame)
             yield frame if region is None else region.crop(frame)
 
-    n = 0
-    with _writers(p) as (writer, cmp):
-        for magnified in p.magnifier.stream(source(), p.info.fps):
-            original = originals.popleft() if keep else None
-            frame = magnified if region is None else region.blend(original, magnified)
-            writer.write(frame)
-            if cmp is not None:
-                cmp.write(side_by_side(original * np.float32(1 / 255), frame))
-            n += 1
-            report("magnify", n, p.frames)
-    return n
+    waiting = (originals.popleft() for _ in itertools.count()) if keep else None
+    outputs = p.magnifier.stream(source(), p.info.fps)
+    return _write_outputs(p, outputs, waiting, region, report)
 
 
 def _two_pass(p: Plan, report: ProgressFn) -> int:
@@ -199,16 +215,8 @@ def _two_pass(p: Plan, report: ProgressFn) -> int:
 
     # the inputs again, beside the outputs, where the output or --compare needs them
     originals = decoded() if p.job.compare is not None or region is not None else None
-    n = 0
-    with _writers(p) as (writer, cmp):
-        for magnified in p.magnifier.two_pass(clip, p.info.fps, p.frames, report):
-            original = None if originals is None else next(originals)
-            frame = magnified if region is None else region.blend(original, magnified)
-            writer.write(frame)
-            if cmp is not None:
-                cmp.write(side_by_side(original * np.float32(1 / 255), frame))
-            n += 1
-    return n
+    outputs = p.magnifier.two_pass(clip, p.info.fps, p.frames, report)
+    return _write_outputs(p, outputs, originals, region)
 
 
 _PATHS = {"two-pass": _two_pass, "stream": _streaming, "whole": _offline}
